@@ -1,0 +1,27 @@
+"""Constants shared by the Future Fish integration."""
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "future_fish"
+LOGGER: Final = logging.getLogger(__package__)
+MANUFACTURER: Final = "Future Fish"
+
+CONF_PREFIX: Final = "prefix"
+CONF_HEARTBEAT_TIMEOUT: Final = "heartbeat_timeout"
+CONF_ADD_NEW_CONTROLLERS: Final = "add_new_controllers"
+
+DEFAULT_PREFIX: Final = "ff"
+# The deployed backend's value: controllers send a heartbeat every 20 s, so three
+# missed heartbeats mean a controller is gone.
+DEFAULT_HEARTBEAT_TIMEOUT: Final = 60
+MIN_HEARTBEAT_TIMEOUT: Final = 10
+MAX_HEARTBEAT_TIMEOUT: Final = 3600
+DEFAULT_ADD_NEW_CONTROLLERS: Final = True
+
+# The original backend subscribed with QoS 1 (PROTOCOL.md section 1).
+SUBSCRIBE_QOS: Final = 1
+
+# Units Home Assistant has no constant for.
+UNIT_MILLIGRAMS_PER_LITER: Final = "mg/L"
+UNIT_NTU: Final = "NTU"

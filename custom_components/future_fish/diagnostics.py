@@ -1,0 +1,87 @@
+"""Diagnostics: what the hub knows, what arrived, and what was dropped and why."""
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from .const import DOMAIN
+from .coordinator import FutureFishConfigEntry, FutureFishHub
+from .models import IP_ADDRESS, ControllerState, MessageStats
+
+# Where a controller is and which network it uses is nobody else's business.
+TO_REDACT = {IP_ADDRESS, "wifi_ssid"}
+
+
+def _stats(stats: MessageStats) -> dict[str, Any]:
+    return {
+        "messages": dict(stats.messages),
+        "last_message": {
+            kind: when.isoformat() for kind, when in stats.last_message.items()
+        },
+        "dropped": dict(stats.dropped),
+    }
+
+
+def _controller(controller: ControllerState) -> dict[str, Any]:
+    return {
+        "device_id": controller.device_id,
+        "topic_id": controller.topic_id,
+        "name": controller.name,
+        "online": controller.online,
+        "last_seen": controller.last_seen and controller.last_seen.isoformat(),
+        "offline_since": controller.offline_since
+        and controller.offline_since.isoformat(),
+        "controller_time": controller.controller_time
+        and controller.controller_time.isoformat(),
+        "firmware_version": controller.firmware_version,
+        "hardware_version": controller.hardware_version,
+        "device_type": controller.device_type,
+        "values": async_redact_data(
+            {key: str(value) for key, value in controller.values.items()}, TO_REDACT
+        ),
+        "ponds": {
+            position: {key: str(value) for key, value in pond.values.items()}
+            for position, pond in controller.ponds.items()
+        },
+        "stats": _stats(controller.stats),
+    }
+
+
+def _hub(hub: FutureFishHub) -> dict[str, Any]:
+    return {
+        "prefix": hub.prefix,
+        "heartbeat_timeout_s": hub.heartbeat_timeout.total_seconds(),
+        "add_new_controllers": hub.add_new_controllers,
+        "mqtt_connected": hub.connected,
+        "controllers_known": len(hub.controllers),
+        "controllers_online": sum(c.online for c in hub.controllers.values()),
+        "ignored_controllers": dict(hub.ignored_controllers),
+        "unattributed": _stats(hub.stats),
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: FutureFishConfigEntry
+) -> dict[str, Any]:
+    """Return the whole hub's diagnostics."""
+    hub = entry.runtime_data
+    return {
+        "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+        "hub": _hub(hub),
+        "controllers": [_controller(c) for c in hub.controllers.values()],
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: FutureFishConfigEntry, device: dr.DeviceEntry
+) -> dict[str, Any]:
+    """Return the diagnostics of one controller (a pond shows its controller's)."""
+    hub = entry.runtime_data
+    for domain, key in device.identifiers:
+        if domain == DOMAIN:
+            controller = hub.controllers.get(key.partition("_pond")[0])
+            if controller is not None:
+                return {"hub": _hub(hub), "controller": _controller(controller)}
+    return {"hub": _hub(hub)}

@@ -1,0 +1,98 @@
+"""Base entity of Future Fish controllers and ponds."""
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN
+from .coordinator import FutureFishHub
+from .models import AVAILABILITY, ControllerState, Observable, PondState
+
+
+class FutureFishEntity(Entity):
+    """An entity of a controller or of one of its ponds.
+
+    It listens only to the keys it shows, so a message that changes nothing it shows
+    costs it nothing and writes no state.
+    """
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self,
+        hub: FutureFishHub,
+        controller: ControllerState,
+        description: EntityDescription,
+        pond: PondState | None = None,
+    ) -> None:
+        """Describe the entity `description` of a controller or a pond."""
+        self.hub = hub
+        self.controller = controller
+        self.pond = pond
+        self.entity_description = description
+        device_key = controller.device_id if pond is None else pond.device_key
+        self._attr_unique_id = f"{device_key}_{description.key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_key)})
+
+    @property
+    def observed(self) -> Observable:
+        """Return the state object whose values this entity shows."""
+        return self.controller if self.pond is None else self.pond
+
+    @property
+    def watched_keys(self) -> Iterable[str]:
+        """Return the value keys whose changes this entity shows."""
+        return (self.entity_description.key,)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the controller is online (it never is without the broker)."""
+        return self.controller.online
+
+    @property
+    def observed_value(self) -> Any:
+        """Return the value this entity shows."""
+        return self.observed.values.get(self.entity_description.key)
+
+    async def async_added_to_hass(self) -> None:
+        """Start listening to the values this entity shows and to availability."""
+        self.async_on_remove(
+            self.observed.async_listen(self.watched_keys, self.async_write_ha_state)
+        )
+        self.async_on_remove(
+            self.controller.async_listen((AVAILABILITY,), self.async_write_ha_state)
+        )
+
+
+@callback
+def async_setup_device_entities[DescriptionT: EntityDescription](
+    hub: FutureFishHub,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: Callable[..., FutureFishEntity],
+    controller_descriptions: Sequence[DescriptionT],
+    pond_descriptions: Sequence[DescriptionT],
+) -> Callable[[], None]:
+    """Add entities for every known and every future controller and pond."""
+
+    @callback
+    def add_controller(controller: ControllerState) -> None:
+        if controller_descriptions:
+            async_add_entities(
+                entity_class(hub, controller, description)
+                for description in controller_descriptions
+            )
+
+    @callback
+    def add_pond(pond: PondState) -> None:
+        if pond_descriptions:
+            async_add_entities(
+                entity_class(hub, pond.controller, description, pond)
+                for description in pond_descriptions
+            )
+
+    return hub.async_add_device_listeners(add_controller, add_pond)

@@ -1,0 +1,211 @@
+"""In-memory state of controllers and ponds, observed by entities."""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.core import CALLBACK_TYPE, callback
+
+from .protocol import Reading, Reason, is_mac, water_level_percent
+
+# Listening to this key means hearing about availability changes.
+AVAILABILITY: Final = "available"
+SENSOR_HEIGHT: Final = "sensor_height"
+TANK_DEPTH: Final = "tank_depth"
+LAST_SEEN: Final = "last_seen"
+FREE_HEAP: Final = "free_heap"
+IP_ADDRESS: Final = "ip_address"
+
+# One warning per controller and field per hour is enough to notice a broken probe
+# without flooding the log at one message every few seconds.
+WARNING_INTERVAL: Final = timedelta(hours=1)
+_MISSING: Final = object()
+
+
+class Observable:
+    """Values with listeners per key, so entities hear only about what changed."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.values: dict[str, Any] = {}
+        self._listeners: dict[str, list[CALLBACK_TYPE]] = {}
+
+    @callback
+    def async_listen(
+        self, keys: Iterable[str], listener: CALLBACK_TYPE
+    ) -> CALLBACK_TYPE:
+        """Call `listener` when any of `keys` changes; return the remover."""
+        keys = tuple(keys)
+        for key in keys:
+            self._listeners.setdefault(key, []).append(listener)
+
+        @callback
+        def remove() -> None:
+            for key in keys:
+                self._listeners[key].remove(listener)
+
+        return remove
+
+    @callback
+    def async_update(self, changes: Mapping[str, Any]) -> None:
+        """Store new values and notify the listeners of those that differ."""
+        changed = [
+            key
+            for key, value in changes.items()
+            if self.values.get(key, _MISSING) != value
+        ]
+        if not changed:
+            return
+        for key in changed:
+            self.values[key] = changes[key]
+        self.async_notify(changed)
+
+    @callback
+    def async_notify(self, keys: Iterable[str]) -> None:
+        """Call each listener of `keys` once."""
+        notified: set[CALLBACK_TYPE] = set()
+        for key in keys:
+            for listener in self._listeners.get(key, ()):
+                if listener not in notified:
+                    notified.add(listener)
+                    listener()
+
+
+class MessageStats:
+    """Counters for diagnostics: what arrived, what was dropped and why."""
+
+    def __init__(self) -> None:
+        """Start with nothing counted."""
+        self.messages: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+        self.last_message: dict[str, datetime] = {}
+        self._last_warned: dict[str, datetime] = {}
+
+    def count_message(self, kind: str, now: datetime) -> None:
+        """Count one message of a kind."""
+        self.messages[kind] += 1
+        self.last_message[kind] = now
+
+    def count_drop(self, what: str, reason: Reason, now: datetime) -> bool:
+        """Count a dropped message or value; return whether to log a warning now."""
+        self.dropped[f"{what}: {reason}"] += 1
+        last = self._last_warned.get(what)
+        if last is not None and now - last < WARNING_INTERVAL:
+            return False
+        self._last_warned[what] = now
+        return True
+
+
+class PondState(Observable):
+    """One pond served by a controller, with the geometry the user set for it."""
+
+    def __init__(self, controller: ControllerState, position: int) -> None:
+        """Create the state of pond `position` (1 or 2) of `controller`."""
+        super().__init__()
+        self.controller = controller
+        self.position = position
+        self.missing_geometry_reported = False
+
+    @property
+    def device_key(self) -> str:
+        """Return the identifier of the pond's device."""
+        return f"{self.controller.device_id}_pond{self.position}"
+
+    @property
+    def name(self) -> str:
+        """Return the pond's default device name."""
+        if self.controller.device_name:
+            return f"{self.controller.device_name} pond {self.position}"
+        return f"Pond {self.position}"
+
+    @property
+    def geometry(self) -> tuple[float, float] | None:
+        """Return (sensor height, tank depth) in cm once both are set."""
+        return _geometry(self.values)
+
+    @property
+    def settings(self) -> dict[str, float]:
+        """Return what the user set for this pond, for storage."""
+        return {
+            key: self.values[key]
+            for key in (SENSOR_HEIGHT, TANK_DEPTH)
+            if self.values.get(key) is not None
+        }
+
+    @callback
+    def async_apply_readings(self, readings: Mapping[str, float]) -> None:
+        """Apply a sensors message's readings for this pond."""
+        changes: dict[str, Any] = dict(readings)
+        if (distance := readings.get(Reading.WATER_DISTANCE)) is not None:
+            changes[Reading.WATER_LEVEL] = _level(distance, self.geometry)
+        self.async_update(changes)
+
+    @callback
+    def async_set_setting(self, key: str, value: float) -> None:
+        """Set sensor height or tank depth and recompute the water level."""
+        changes: dict[str, Any] = {key: value}
+        if (distance := self.values.get(Reading.WATER_DISTANCE)) is not None:
+            changes[Reading.WATER_LEVEL] = _level(
+                distance, _geometry(self.values | changes)
+            )
+        self.async_update(changes)
+
+
+def _geometry(values: Mapping[str, Any]) -> tuple[float, float] | None:
+    height = values.get(SENSOR_HEIGHT)
+    depth = values.get(TANK_DEPTH)
+    if height is None or depth is None:
+        return None
+    return height, depth
+
+
+def _level(distance: float, geometry: tuple[float, float] | None) -> float | None:
+    if geometry is None:
+        return None
+    return round(water_level_percent(distance, *geometry), 1)
+
+
+class ControllerState(Observable):
+    """One controller: what it last reported and whether it is online."""
+
+    def __init__(self, device_id: str, topic_id: str) -> None:
+        """Create a controller known by its normalised id and its topic spelling."""
+        super().__init__()
+        self.device_id = device_id
+        # Commands go back on the exact spelling the controller uses (PROTOCOL 1).
+        self.topic_id = topic_id
+        self.online = False
+        self.last_seen: datetime | None = None
+        self.offline_since: datetime | None = None
+        self.device_name: str | None = None
+        self.firmware_version: str | None = None
+        self.hardware_version: str | None = None
+        self.device_type: str | None = None
+        self.controller_time: datetime | None = None
+        self.ponds: dict[int, PondState] = {}
+        self.stats = MessageStats()
+        # What was last written to the device registry, to skip identical updates.
+        self.registered_device: tuple[str | None, ...] | None = None
+        self.device_entry_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """Return the controller's name: its own, or one made from its MAC."""
+        if self.device_name:
+            return self.device_name
+        if is_mac(self.device_id):
+            return f"Pond controller {self.device_id.replace(':', '')[-4:].upper()}"
+        return f"Pond controller {self.device_id}"
+
+    @property
+    def model(self) -> str | None:
+        """Return the model the controller reports."""
+        return self.hardware_version or self.device_type
+
+    @callback
+    def async_set_online(self, online: bool, now: datetime) -> None:
+        """Change availability and notify every entity of this controller."""
+        self.online = online
+        self.offline_since = None if online else now
+        self.async_notify((AVAILABILITY,))

@@ -1,0 +1,166 @@
+"""Sensors: water quality and diagnostics of controllers, levels of ponds."""
+
+from datetime import datetime
+from typing import Final
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfInformation,
+    UnitOfLength,
+    UnitOfTemperature,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .const import UNIT_MILLIGRAMS_PER_LITER, UNIT_NTU
+from .coordinator import FutureFishConfigEntry
+from .entity import FutureFishEntity, async_setup_device_entities
+from .models import FREE_HEAP, IP_ADDRESS, LAST_SEEN
+from .protocol import Reading
+
+# Every update is pushed by the hub; there is nothing to poll or to throttle.
+PARALLEL_UPDATES = 0
+
+CONTROLLER_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
+    SensorEntityDescription(
+        key=Reading.TEMPERATURE,
+        translation_key="water_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+    ),
+    SensorEntityDescription(
+        key=Reading.DISSOLVED_OXYGEN,
+        translation_key="dissolved_oxygen",
+        native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+    ),
+    SensorEntityDescription(
+        key=Reading.PH,
+        translation_key="ph",
+        device_class=SensorDeviceClass.PH,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+    ),
+    SensorEntityDescription(
+        key=Reading.TURBIDITY,
+        translation_key="turbidity",
+        native_unit_of_measurement=UNIT_NTU,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+    ),
+    SensorEntityDescription(
+        key=Reading.AMMONIA,
+        translation_key="ammonia",
+        native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+    ),
+    SensorEntityDescription(
+        key=Reading.BATTERY,
+        translation_key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=0,
+    ),
+    SensorEntityDescription(
+        key=Reading.SIGNAL,
+        translation_key="wifi_signal",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    SensorEntityDescription(
+        key=FREE_HEAP,
+        translation_key="free_memory",
+        device_class=SensorDeviceClass.DATA_SIZE,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.KIBIBYTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        suggested_display_precision=0,
+    ),
+    SensorEntityDescription(
+        key=IP_ADDRESS,
+        translation_key="ip_address",
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SensorEntityDescription(
+        key=LAST_SEEN,
+        translation_key="last_seen",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+)
+
+POND_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
+    SensorEntityDescription(
+        key=Reading.WATER_LEVEL,
+        translation_key="water_level",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+    ),
+    SensorEntityDescription(
+        key=Reading.WATER_DISTANCE,
+        translation_key="water_distance",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.CENTIMETERS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=0,
+    ),
+    SensorEntityDescription(
+        key=Reading.FEED_LEVEL,
+        translation_key="feed_level",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: FutureFishConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add sensors for every controller and pond, now and as they appear."""
+    entry.async_on_unload(
+        async_setup_device_entities(
+            entry.runtime_data,
+            async_add_entities,
+            FutureFishSensor,
+            CONTROLLER_SENSORS,
+            POND_SENSORS,
+        )
+    )
+
+
+class FutureFishSensor(FutureFishEntity, SensorEntity):
+    """A value a controller reports, or one derived from it."""
+
+    entity_description: SensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Return the last reported value (None until one arrived)."""
+        value: StateType | datetime = self.observed_value
+        return value

@@ -109,9 +109,9 @@ def normalize_device_id(raw: str) -> str | None:
     MAC addresses in any spelling become lower-case colon form (as Home Assistant's
     device registry writes MACs); other ids compare case-insensitively.
     """
-    if len(raw) > MAX_DEVICE_ID_LENGTH or not _DEVICE_ID_RE.match(raw):
+    if len(raw) > MAX_DEVICE_ID_LENGTH or not _DEVICE_ID_RE.fullmatch(raw):
         return None
-    if _MAC_RE.match(raw):
+    if _MAC_RE.fullmatch(raw):
         hex_digits = re.sub(r"[:-]", "", raw).lower()
         return ":".join(hex_digits[i : i + 2] for i in range(0, 12, 2))
     return raw.casefold()
@@ -119,7 +119,7 @@ def normalize_device_id(raw: str) -> str | None:
 
 def is_mac(device_id: str) -> bool:
     """Return whether a normalised id is a MAC address."""
-    return bool(_MAC_RE.match(device_id))
+    return bool(_MAC_RE.fullmatch(device_id))
 
 
 def subscription_topics(prefix: str) -> list[str]:
@@ -162,6 +162,12 @@ def decode_text(payload: bytes | bytearray | str) -> str:
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise ProtocolError(Reason.TOO_LARGE)
     if isinstance(payload, str):
+        # The limit is in bytes; a character takes up to four of them in UTF-8.
+        if (
+            len(payload) * 4 > MAX_PAYLOAD_BYTES
+            and len(payload.encode("utf-8", "surrogatepass")) > MAX_PAYLOAD_BYTES
+        ):
+            raise ProtocolError(Reason.TOO_LARGE)
         return payload
     try:
         return payload.decode()
@@ -198,14 +204,19 @@ class NumberSpec:
         """Return the value if it is plausible, else the reason it is not."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             return Reason.WRONG_TYPE
-        if not math.isfinite(value):
+        try:
+            # JSON integers are unbounded; one beyond float range is no reading.
+            number = float(value)
+        except OverflowError:
+            return Reason.OUT_OF_RANGE
+        if not math.isfinite(number):
             return Reason.NOT_FINITE
-        if (self.minimum is not None and value < self.minimum) or (
-            self.maximum is not None and value > self.maximum
+        if (self.minimum is not None and number < self.minimum) or (
+            self.maximum is not None and number > self.maximum
         ):
             return Reason.OUT_OF_RANGE
         if self.integer:
-            if not float(value).is_integer():
+            if not number.is_integer():
                 return Reason.WRONG_TYPE
             return int(value)
         return value
@@ -238,12 +249,21 @@ def parse_timestamp(value: Any) -> datetime | Reason:
         return Reason.BAD_TIMESTAMP
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return Reason.BAD_TIMESTAMP
 
 
 def parse_ip_address(value: Any) -> str | Reason:
     """Return a valid IPv4 or IPv6 address in its compressed form."""
-    if not isinstance(value, str) or len(value) > _MAX_ADDRESS_LENGTH:
+    if (
+        not isinstance(value, str)
+        or len(value) > _MAX_ADDRESS_LENGTH
+        # ipaddress accepts any text as an IPv6 scope id, control characters too.
+        or not (value.isascii() and value.isprintable())
+        or " " in value
+    ):
         return Reason.BAD_ADDRESS
     try:
         return str(ipaddress.ip_address(value))
@@ -560,14 +580,14 @@ def parse_controller_alarm(obj: Mapping[str, Any]) -> ControllerAlarm:
         result = NumberSpec().check(obj.get(name))
         return None if isinstance(result, Reason) else result
 
-    pond = obj.get("pond_position")
+    pond = NumberSpec(integer=True).check(obj.get("pond_position"))
     timestamp = parse_timestamp(obj.get("timestamp"))
     return ControllerAlarm(
         parameter=_optional_text(obj, "parameter", TextSpec(max_length=50)),
         value=number("value"),
         lower=number("lower"),
         upper=number("upper"),
-        pond=pond if pond in POND_POSITIONS and not isinstance(pond, bool) else None,
+        pond=int(pond) if pond in POND_POSITIONS else None,
         message=_optional_text(obj, "message", _MESSAGE_SPEC),
         timestamp=None if isinstance(timestamp, Reason) else timestamp,
     )
@@ -582,3 +602,120 @@ def water_level_percent(
     """Return the water level in % from the distance the ultrasonic sensor measured."""
     level = (sensor_height_cm - distance_cm) / tank_depth_cm * 100
     return min(max(level, 0.0), 100.0)
+
+
+# --- commands (section 5) ----------------------------------------------------------------
+
+
+class CommandType(StrEnum):
+    """What a command asks a controller to do, as `command_type`/`type` spells it."""
+
+    FEED = "FEED"
+    WATER_FILL = "WATER_FILL"
+    WATER_DRAIN = "WATER_DRAIN"
+    WATER_INLET_OPEN = "WATER_INLET_OPEN"
+    WATER_INLET_CLOSE = "WATER_INLET_CLOSE"
+    WATER_OUTLET_OPEN = "WATER_OUTLET_OPEN"
+    WATER_OUTLET_CLOSE = "WATER_OUTLET_CLOSE"
+    FLUSH = "FLUSH"
+    FIRMWARE = "FW"
+    THRESHOLD = "THRESH"
+    REBOOT = "REBOOT"
+    CONFIG_UPDATE = "CONFIG_UPDATE"
+
+
+# The deployed backend sent these in the compact envelope for the controllers' small
+# receive buffers; they must keep arriving that way.
+COMPACT_COMMANDS: Final = frozenset(
+    {CommandType.FLUSH, CommandType.FIRMWARE, CommandType.THRESHOLD}
+)
+WATER_COMMANDS: Final = frozenset(
+    {
+        CommandType.WATER_FILL,
+        CommandType.WATER_DRAIN,
+        CommandType.WATER_INLET_OPEN,
+        CommandType.WATER_INLET_CLOSE,
+        CommandType.WATER_OUTLET_OPEN,
+        CommandType.WATER_OUTLET_CLOSE,
+    }
+)
+
+
+def new_command_id() -> str:
+    """Return a fresh command id: a uuid4 as 32 hex digits, as controllers expect."""
+    return uuid.uuid4().hex
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def feed_parameters(grams: float) -> dict[str, Any]:
+    """Return FEED's parameters."""
+    return {"amount": grams, "unit": "grams"}
+
+
+def water_parameters(
+    command_type: CommandType, level_cm: float | None = None
+) -> dict[str, Any]:
+    """Return a water command's parameters; valves carry `level: null`."""
+    return {"action": command_type.value, "level": level_cm}
+
+
+def flush_parameters(drain_cm: float, fill_cm: float) -> dict[str, Any]:
+    """Return FLUSH's compact fields: drain to `d`, then refill to `f` (distances)."""
+    return {"d": drain_cm, "f": fill_cm}
+
+
+def firmware_parameters(url: str) -> dict[str, Any]:
+    """Return FW's compact field."""
+    return {"url": url}
+
+
+def threshold_parameters(parameter: str, lower: float, upper: float) -> dict[str, Any]:
+    """Return THRESH's compact fields with the real limits (PROTOCOL 8.5)."""
+    return {"p": parameter, "u": upper, "l": lower}
+
+
+def build_command(
+    command_id: str,
+    command_type: CommandType,
+    pond: int,
+    parameters: Mapping[str, Any],
+    sent_at: datetime,
+) -> str:
+    """Return a command's JSON in the envelope its type requires (PROTOCOL 5).
+
+    Controller-wide commands (reboot, firmware, configuration) name pond 1: the
+    envelope has no way to say "no pond", and deployed firmware ignores it there.
+    """
+    if command_type in COMPACT_COMMANDS:
+        envelope: dict[str, Any] = {
+            "id": command_id,
+            "type": command_type.value,
+            "pos": pond,
+            **parameters,
+        }
+    else:
+        envelope = {
+            "command_id": command_id,
+            "command_type": command_type.value,
+            "pond_position": pond,
+            "parameters": dict(parameters),
+            "timestamp": _iso(sent_at),
+        }
+    return json.dumps(envelope, separators=(",", ":"), allow_nan=False)
+
+
+def distance_for_level(
+    level_percent: float, sensor_height_cm: float, tank_depth_cm: float
+) -> float | None:
+    """Return the sensor distance for a water level in %, or None if unreachable.
+
+    The reverse of `water_level_percent`; PROTOCOL 4 requires the result to lie
+    within 0..sensor height before it is sent (PROTOCOL 8.6: never negative).
+    """
+    distance = sensor_height_cm - tank_depth_cm * level_percent / 100
+    if not 0 <= distance <= sensor_height_cm:
+        return None
+    return round(distance, 1)

@@ -59,7 +59,10 @@ async def test_subscribes_once_per_message_kind(
 ) -> None:
     """A handful of wildcards serve every controller; controllers add none."""
     entry = await setup_hub(hass)
-    expected = {"ff/+/startup", "ff/+/heartbeat", "ff/+/sensors", "ff/+/status"}
+    expected = {
+        f"ff/+/{kind}"
+        for kind in ("startup", "heartbeat", "sensors", "status", "ack", "complete")
+    }
     assert hub_subscriptions(hass, entry.runtime_data) == expected
 
     for device in (MAC, OTHER_MAC, "EC:E3:34:00:00:01"):

@@ -25,3 +25,12 @@ SUBSCRIBE_QOS: Final = 1
 # Units Home Assistant has no constant for.
 UNIT_MILLIGRAMS_PER_LITER: Final = "mg/L"
 UNIT_NTU: Final = "NTU"
+
+# Command options (issue: confirmed commands).
+CONF_ACK_TIMEOUT: Final = "ack_timeout"
+CONF_RETRIES: Final = "retries"
+CONF_ALLOW_HTTP_FIRMWARE: Final = "allow_http_firmware"
+CONF_FIRMWARE_MANIFEST_URL: Final = "firmware_manifest_url"
+DEFAULT_ACK_TIMEOUT: Final = 10
+DEFAULT_RETRIES: Final = True
+DEFAULT_ALLOW_HTTP_FIRMWARE: Final = False

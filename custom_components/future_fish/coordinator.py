@@ -3,6 +3,7 @@
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final, TypedDict
 
 from homeassistant.components import mqtt
@@ -15,11 +16,15 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .commands import CommandTracker, TrackerSettings
 from .const import (
     CONF_ADD_NEW_CONTROLLERS,
+    CONF_ALLOW_HTTP_FIRMWARE,
+    CONF_FIRMWARE_MANIFEST_URL,
     CONF_HEARTBEAT_TIMEOUT,
     CONF_PREFIX,
     DEFAULT_ADD_NEW_CONTROLLERS,
+    DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_HEARTBEAT_TIMEOUT,
     DOMAIN,
     LOGGER,
@@ -28,6 +33,7 @@ from .const import (
 )
 from .models import (
     AVAILABILITY,
+    FIRMWARE_VERSION,
     FREE_HEAP,
     IP_ADDRESS,
     LAST_SEEN,
@@ -47,6 +53,7 @@ from .protocol import (
     decode_object,
     is_mac,
     normalize_device_id,
+    parse_answer,
     parse_identity,
     parse_sensors,
     parse_status,
@@ -99,6 +106,12 @@ class FutureFishHub:
         self.add_new_controllers: bool = entry.options.get(
             CONF_ADD_NEW_CONTROLLERS, DEFAULT_ADD_NEW_CONTROLLERS
         )
+        self.allow_http_firmware: bool = entry.options.get(
+            CONF_ALLOW_HTTP_FIRMWARE, DEFAULT_ALLOW_HTTP_FIRMWARE
+        )
+        self.firmware_manifest_url: str | None = (
+            entry.options.get(CONF_FIRMWARE_MANIFEST_URL) or None
+        )
         self.connected = False
         self.controllers: dict[str, ControllerState] = {}
         self.stats = MessageStats()
@@ -118,10 +131,15 @@ class FutureFishHub:
         self._handlers: dict[
             MessageKind, Callable[[ControllerState, dict[str, Any], datetime], None]
         ] = {
-            MessageKind.STARTUP: self._async_handle_identity,
+            MessageKind.STARTUP: self._async_handle_startup,
             MessageKind.HEARTBEAT: self._async_handle_identity,
             MessageKind.SENSORS: self._async_handle_sensors,
+            MessageKind.ACK: partial(self._async_handle_answer, False),
+            MessageKind.COMPLETE: partial(self._async_handle_answer, True),
         }
+        self.commands = CommandTracker(
+            hass, self, TrackerSettings.from_options(entry.options)
+        )
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -165,6 +183,7 @@ class FutureFishHub:
 
     async def async_stop(self) -> None:
         """Release every subscription and timer and write pending settings."""
+        self.commands.async_stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -222,17 +241,16 @@ class FutureFishHub:
                 self._async_handle_status(controller, device_id, raw_id, msg, now)
                 return
             payload = decode_object(msg.payload)
+            if controller is None:
+                if kind not in ADMITTING_KINDS:
+                    return
+                controller = self._async_admit(device_id, raw_id)
+                if controller is None:
+                    return
+            self._async_seen(controller, raw_id, kind, now)
+            self._handlers[kind](controller, payload, now)
         except ProtocolError as err:
             self._async_drop(controller, kind, err.reason, now)
-            return
-        if controller is None:
-            if kind not in ADMITTING_KINDS:
-                return
-            controller = self._async_admit(device_id, raw_id)
-            if controller is None:
-                return
-        self._async_seen(controller, raw_id, kind, now)
-        self._handlers[kind](controller, payload, now)
 
     @callback
     def _async_handle_status(
@@ -257,6 +275,23 @@ class FutureFishHub:
             controller.stats.count_message(MessageKind.STATUS, now)
             if controller.online:
                 self._async_go_offline(controller, now, "it reported offline")
+
+    @callback
+    def _async_handle_startup(
+        self, controller: ControllerState, payload: dict[str, Any], now: datetime
+    ) -> None:
+        self._async_handle_identity(controller, payload, now)
+        self.commands.async_handle_startup(controller)
+
+    @callback
+    def _async_handle_answer(
+        self,
+        complete: bool,
+        controller: ControllerState,
+        payload: dict[str, Any],
+        now: datetime,  # noqa: ARG002
+    ) -> None:
+        self.commands.async_handle_answer(controller, complete, parse_answer(payload))
 
     @callback
     def _async_handle_identity(
@@ -291,6 +326,7 @@ class FutureFishHub:
                 setattr(controller, name, value)
         if identity.timestamp is not None:
             controller.controller_time = identity.timestamp
+        controller.async_update({FIRMWARE_VERSION: controller.firmware_version})
         self._async_register_devices(controller)
 
     @callback
@@ -527,6 +563,7 @@ class FutureFishHub:
                 self._cancel_expiry = None
         for controller in self.controllers.values():
             controller.async_notify((AVAILABILITY,))
+        self.commands.async_connection_changed(connected)
 
     # --- pond settings --------------------------------------------------------------------
 

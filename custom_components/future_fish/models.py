@@ -13,9 +13,27 @@ from .protocol import Reading, Reason, is_mac, water_level_percent
 AVAILABILITY: Final = "available"
 SENSOR_HEIGHT: Final = "sensor_height"
 TANK_DEPTH: Final = "tank_depth"
+FEED_AMOUNT: Final = "feed_amount"
+FILL_TARGET: Final = "fill_target"
+DRAIN_TARGET: Final = "drain_target"
+# What the user sets per pond and Home Assistant keeps (the controller never knows).
+POND_SETTINGS: Final = (
+    SENSOR_HEIGHT,
+    TANK_DEPTH,
+    FEED_AMOUNT,
+    FILL_TARGET,
+    DRAIN_TARGET,
+)
+# The last confirmed valve positions (True open), set only by completed commands.
+INLET_VALVE: Final = "inlet_valve"
+OUTLET_VALVE: Final = "outlet_valve"
 LAST_SEEN: Final = "last_seen"
 FREE_HEAP: Final = "free_heap"
 IP_ADDRESS: Final = "ip_address"
+# The controller's most recently changed command, as (command, its state).
+LAST_COMMAND: Final = "last_command"
+# The firmware version the controller reported last (startup, heartbeat, sensors).
+FIRMWARE_VERSION: Final = "firmware_version"
 
 # One warning per controller and field per hour is enough to notice a broken probe
 # without flooding the log at one message every few seconds.
@@ -129,7 +147,7 @@ class PondState(Observable):
         """Return what the user set for this pond, for storage."""
         return {
             key: self.values[key]
-            for key in (SENSOR_HEIGHT, TANK_DEPTH)
+            for key in POND_SETTINGS
             if self.values.get(key) is not None
         }
 

@@ -1,0 +1,238 @@
+"""What a user can ask of a controller, validated once for services and entities.
+
+Buttons, switches, the update entity and the actions (services) all end here, so a
+bad request gets the same translated error whichever way it was made, and nothing
+is published before it is known to be valid.
+"""
+
+from enum import StrEnum
+from typing import Final
+from urllib.parse import urlsplit
+
+from homeassistant.core import Context
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .commands import Command, CommandState
+from .const import DOMAIN
+from .coordinator import FutureFishHub
+from .models import ControllerState, PondState
+from .protocol import (
+    PLAUSIBLE_RANGES,
+    CommandType,
+    Reading,
+    distance_for_level,
+    feed_parameters,
+    firmware_parameters,
+    flush_parameters,
+    threshold_parameters,
+    water_parameters,
+)
+
+# One feeding of more than this is surely a typo (a hopper holds a few kg).
+MAX_FEED_GRAMS: Final = 5000
+
+
+class WaterAction(StrEnum):
+    """The water actions of the `future_fish.water` action."""
+
+    FILL = "fill"
+    DRAIN = "drain"
+    FLUSH = "flush"
+    INLET_OPEN = "inlet_open"
+    INLET_CLOSE = "inlet_close"
+    OUTLET_OPEN = "outlet_open"
+    OUTLET_CLOSE = "outlet_close"
+
+
+VALVE_COMMANDS: Final = {
+    WaterAction.INLET_OPEN: CommandType.WATER_INLET_OPEN,
+    WaterAction.INLET_CLOSE: CommandType.WATER_INLET_CLOSE,
+    WaterAction.OUTLET_OPEN: CommandType.WATER_OUTLET_OPEN,
+    WaterAction.OUTLET_CLOSE: CommandType.WATER_OUTLET_CLOSE,
+}
+
+# Threshold parameters: the name controllers know (THRESH `p`) and the range the
+# limits must lie in. PROTOCOL 5 names temp, do and ph and allows others.
+THRESHOLD_PARAMETERS: Final = {
+    "temp": Reading.TEMPERATURE,
+    "do": Reading.DISSOLVED_OXYGEN,
+    "ph": Reading.PH,
+    "turbidity": Reading.TURBIDITY,
+    "ammonia": Reading.AMMONIA,
+}
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+def _distance(pond: PondState, level_percent: float) -> float:
+    """Return the distance to send for a level in %, or explain what is missing."""
+    geometry = pond.geometry
+    if geometry is None:
+        raise _invalid("geometry_missing", pond=pond.name)
+    distance = distance_for_level(level_percent, *geometry)
+    if distance is None:
+        raise _invalid(
+            "level_unreachable",
+            pond=pond.name,
+            level=f"{level_percent:g}",
+        )
+    return distance
+
+
+async def async_feed(
+    hub: FutureFishHub, pond: PondState, grams: float, context: Context | None
+) -> Command:
+    """Feed a pond."""
+    if not 0 < grams <= MAX_FEED_GRAMS:
+        raise _invalid("feed_amount_invalid", maximum=str(MAX_FEED_GRAMS))
+    return await hub.commands.async_send(
+        pond.controller,
+        CommandType.FEED,
+        pond.position,
+        feed_parameters(grams),
+        context,
+    )
+
+
+async def async_water(
+    hub: FutureFishHub,
+    pond: PondState,
+    action: WaterAction,
+    context: Context | None,
+    *,
+    level: float | None = None,
+    drain_level: float | None = None,
+    fill_level: float | None = None,
+) -> Command:
+    """Fill, drain or flush a pond to levels in %, or open or close a valve.
+
+    The levels the user entered are what is sent (PROTOCOL 8.6), as distances
+    computed from the pond's geometry.
+    """
+    if action in VALVE_COMMANDS:
+        command_type = VALVE_COMMANDS[action]
+        parameters = water_parameters(command_type)
+    elif action is WaterAction.FLUSH:
+        if drain_level is None or fill_level is None:
+            raise _invalid("flush_levels_missing")
+        if drain_level >= fill_level:
+            raise _invalid(
+                "flush_levels_order",
+                drain=f"{drain_level:g}",
+                fill=f"{fill_level:g}",
+            )
+        command_type = CommandType.FLUSH
+        parameters = flush_parameters(
+            _distance(pond, drain_level), _distance(pond, fill_level)
+        )
+    else:
+        if level is None:
+            raise _invalid("level_missing", action=action.value)
+        command_type = (
+            CommandType.WATER_FILL
+            if action is WaterAction.FILL
+            else CommandType.WATER_DRAIN
+        )
+        parameters = water_parameters(command_type, _distance(pond, level))
+    return await hub.commands.async_send(
+        pond.controller, command_type, pond.position, parameters, context
+    )
+
+
+async def async_reboot(
+    hub: FutureFishHub, controller: ControllerState, context: Context | None
+) -> Command:
+    """Restart a controller; it completes when the controller boots again."""
+    return await hub.commands.async_send(
+        controller, CommandType.REBOOT, None, {}, context
+    )
+
+
+def check_firmware_url(url: str, *, allow_http: bool) -> None:
+    """Refuse anything but https (or http where the hub allows it)."""
+    parts = urlsplit(url)
+    allowed = {"https", "http"} if allow_http else {"https"}
+    if parts.scheme not in allowed or not parts.netloc:
+        raise _invalid(
+            "firmware_url_http" if parts.scheme == "http" else "firmware_url_invalid",
+            url=url,
+        )
+
+
+async def async_update_firmware(
+    hub: FutureFishHub,
+    controller: ControllerState,
+    url: str,
+    context: Context | None,
+) -> Command:
+    """Make a controller download and install firmware from `url`."""
+    check_firmware_url(url, allow_http=hub.allow_http_firmware)
+    return await hub.commands.async_send(
+        controller, CommandType.FIRMWARE, None, firmware_parameters(url), context
+    )
+
+
+async def async_set_threshold(
+    hub: FutureFishHub,
+    controller: ControllerState,
+    pond: PondState | None,
+    *,
+    parameter: str,
+    lower: float,
+    upper: float,
+    context: Context | None,
+) -> Command:
+    """Set a limit pair the controller watches itself, with the real values."""
+    reading = THRESHOLD_PARAMETERS.get(parameter)
+    if reading is None:
+        raise _invalid(
+            "threshold_parameter_unknown",
+            parameter=parameter,
+            known=", ".join(THRESHOLD_PARAMETERS),
+        )
+    spec = PLAUSIBLE_RANGES[reading]
+    if (
+        not lower < upper
+        or (spec.minimum is not None and lower < spec.minimum)
+        or (spec.maximum is not None and upper > spec.maximum)
+    ):
+        raise _invalid(
+            "threshold_limits_invalid",
+            parameter=parameter,
+            lower=f"{lower:g}",
+            upper=f"{upper:g}",
+            minimum=f"{spec.minimum or 0:g}",
+            maximum=f"{spec.maximum or 0:g}",
+        )
+    return await hub.commands.async_send(
+        controller,
+        CommandType.THRESHOLD,
+        None if pond is None else pond.position,
+        threshold_parameters(parameter, lower, upper),
+        context,
+    )
+
+
+async def async_wait(command: Command, *, until_completion: bool) -> None:
+    """Wait for the acknowledgement (or the end) and raise if the command failed."""
+    await (command.finished if until_completion else command.acknowledged)
+    if command.state in (CommandState.SENT, CommandState.ACKNOWLEDGED):
+        return
+    if command.state is CommandState.COMPLETED:
+        return
+    raise HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=f"command_{command.state.value}",
+        translation_placeholders={
+            "command": command.command_type.value,
+            "controller": command.controller.name,
+            "message": command.message or "",
+            "error_code": command.error_code or "",
+        },
+    )

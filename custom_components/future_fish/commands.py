@@ -1,0 +1,556 @@
+"""The command tracker: two-phase acknowledgement, deadlines, safe retries, outcomes.
+
+Every command is published with QoS 2 and never retained, then followed until it
+reaches a final state. States only move forward (PROTOCOL.md 8.3): a late or
+duplicate answer is counted and changes nothing, and an answer from a controller
+other than the one commanded is ignored (8.4).
+"""
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components import mqtt
+from homeassistant.core import CALLBACK_TYPE, Context, HassJob, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_ACK_TIMEOUT,
+    CONF_RETRIES,
+    DEFAULT_ACK_TIMEOUT,
+    DEFAULT_RETRIES,
+    DOMAIN,
+    LOGGER,
+)
+from .models import INLET_VALVE, LAST_COMMAND, OUTLET_VALVE, ControllerState
+from .protocol import (
+    CommandAnswer,
+    CommandType,
+    build_command,
+    command_topic,
+    new_command_id,
+)
+
+if TYPE_CHECKING:
+    from .coordinator import FutureFishHub
+
+EVENT_COMMAND: Final = f"{DOMAIN}_command"
+COMMAND_QOS: Final = 2
+# Gaps between resends while no ack has arrived; all three fit in the default
+# acknowledgement deadline (resends at 2, 5 and 9 s).
+RETRY_GAPS: Final = (2, 3, 4)
+# Completion deadlines: option key, default seconds, and the commands it applies to.
+# Real fills, drains and firmware updates take minutes (PROTOCOL 6).
+COMPLETION_TIMEOUT_OPTIONS: Final[Mapping[str, tuple[int, tuple[CommandType, ...]]]] = {
+    "timeout_feed": (120, (CommandType.FEED,)),
+    "timeout_water": (
+        1800,
+        (CommandType.WATER_FILL, CommandType.WATER_DRAIN, CommandType.FLUSH),
+    ),
+    "timeout_valve": (
+        60,
+        (
+            CommandType.WATER_INLET_OPEN,
+            CommandType.WATER_INLET_CLOSE,
+            CommandType.WATER_OUTLET_OPEN,
+            CommandType.WATER_OUTLET_CLOSE,
+        ),
+    ),
+    "timeout_firmware": (900, (CommandType.FIRMWARE,)),
+    "timeout_reboot": (180, (CommandType.REBOOT,)),
+    "timeout_settings": (60, (CommandType.THRESHOLD, CommandType.CONFIG_UPDATE)),
+}
+# Commands that cannot run at the same time on one pond (or one controller).
+CONFLICT_GROUPS: Final[Mapping[CommandType, str]] = {
+    CommandType.FEED: "feed",
+    CommandType.WATER_FILL: "water",
+    CommandType.WATER_DRAIN: "water",
+    CommandType.FLUSH: "water",
+    CommandType.WATER_INLET_OPEN: "water",
+    CommandType.WATER_INLET_CLOSE: "water",
+    CommandType.WATER_OUTLET_OPEN: "water",
+    CommandType.WATER_OUTLET_CLOSE: "water",
+    CommandType.FIRMWARE: "system",
+    CommandType.REBOOT: "system",
+}
+# What a completed valve command confirms: which valve, and open or closed.
+VALVE_EFFECTS: Final[Mapping[CommandType, tuple[str, bool]]] = {
+    CommandType.WATER_INLET_OPEN: (INLET_VALVE, True),
+    CommandType.WATER_INLET_CLOSE: (INLET_VALVE, False),
+    CommandType.WATER_OUTLET_OPEN: (OUTLET_VALVE, True),
+    CommandType.WATER_OUTLET_CLOSE: (OUTLET_VALVE, False),
+}
+# Enough finished commands per controller for a meaningful success rate and for
+# recognising late answers, without growing with uptime.
+HISTORY_LENGTH: Final = 100
+
+
+class CommandState(StrEnum):
+    """Where a command is in its life."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+FINAL_STATES: Final = frozenset(
+    {
+        CommandState.COMPLETED,
+        CommandState.FAILED,
+        CommandState.REJECTED,
+        CommandState.TIMED_OUT,
+        CommandState.CANCELLED,
+    }
+)
+
+
+@dataclass(eq=False, kw_only=True)
+class Command:
+    """One command and everything that happened to it."""
+
+    command_id: str
+    controller: ControllerState
+    command_type: CommandType
+    pond: int | None
+    parameters: dict[str, Any]
+    context: Context | None
+    ack_timeout: timedelta
+    completion_timeout: timedelta
+    created_at: datetime
+    state: CommandState = CommandState.PENDING
+    attempts: int = 0
+    first_sent_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    finished_at: datetime | None = None
+    message: str | None = None
+    error_code: str | None = None
+    error_details: str | None = None
+    late_answers: int = 0
+    acknowledged: asyncio.Future[None] = field(repr=False)
+    finished: asyncio.Future[None] = field(repr=False)
+
+    @property
+    def is_final(self) -> bool:
+        """Return whether nothing can change this command any more."""
+        return self.state in FINAL_STATES
+
+    @property
+    def ms_to_ack(self) -> int | None:
+        """Return milliseconds from the first send to the acknowledgement."""
+        return _ms_between(self.first_sent_at, self.acknowledged_at)
+
+    @property
+    def ms_to_complete(self) -> int | None:
+        """Return milliseconds from the first send to the final state."""
+        return _ms_between(self.first_sent_at, self.finished_at)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return what scripts, events and diagnostics see of the command."""
+        return {
+            "command_id": self.command_id,
+            "command_type": self.command_type.value,
+            "controller": self.controller.device_id,
+            "pond": self.pond,
+            "parameters": self.parameters,
+            "state": self.state.value,
+            "attempts": self.attempts,
+            "ms_to_ack": self.ms_to_ack,
+            "ms_to_complete": self.ms_to_complete,
+            "message": self.message,
+            "error_code": self.error_code,
+            "error_details": self.error_details,
+        }
+
+
+def _ms_between(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds() * 1000)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackerSettings:
+    """What the options flow lets the user change about commands."""
+
+    ack_timeout: timedelta
+    completion_timeouts: Mapping[CommandType, timedelta]
+    retries: bool
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> TrackerSettings:
+        """Read the settings from a config entry's options, with defaults."""
+        return cls(
+            ack_timeout=timedelta(
+                seconds=options.get(CONF_ACK_TIMEOUT, DEFAULT_ACK_TIMEOUT)
+            ),
+            completion_timeouts={
+                command_type: timedelta(seconds=options.get(key, default))
+                for key, (default, types) in COMPLETION_TIMEOUT_OPTIONS.items()
+                for command_type in types
+            },
+            retries=options.get(CONF_RETRIES, DEFAULT_RETRIES),
+        )
+
+
+type CommandListener = Callable[[Command], None]
+
+
+class CommandTracker:
+    """Sends commands and follows each one until it ends."""
+
+    def __init__(
+        self, hass: HomeAssistant, hub: FutureFishHub, settings: TrackerSettings
+    ) -> None:
+        """Track the commands of one hub."""
+        self.hass = hass
+        self.hub = hub
+        self.settings = settings
+        self.active: dict[str, Command] = {}
+        self.history: dict[str, deque[Command]] = {}
+        self.unknown_answers = 0
+        self._slots: dict[tuple[str, int | None, str], Command] = {}
+        self._timers: dict[str, CALLBACK_TYPE] = {}
+        self._listeners: list[CommandListener] = []
+
+    # --- sending ------------------------------------------------------------------------
+
+    async def async_send(
+        self,
+        controller: ControllerState,
+        command_type: CommandType,
+        pond: int | None,
+        parameters: Mapping[str, Any],
+        context: Context | None = None,
+    ) -> Command:
+        """Publish a command and start following it; raise if it cannot be sent."""
+        if not self.hub.connected:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="mqtt_disconnected"
+            )
+        if not controller.online:
+            since = controller.offline_since
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=(
+                    "controller_not_seen" if since is None else "controller_offline"
+                ),
+                translation_placeholders={
+                    "controller": controller.name,
+                    "since": "" if since is None else _local_time(since),
+                },
+            )
+        slot = self._slot(controller, command_type, pond)
+        if slot is not None and (running := self._slots.get(slot)) is not None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_conflict",
+                translation_placeholders={
+                    "target": _target_name(controller, pond),
+                    "running": running.command_type.value,
+                },
+            )
+        loop = self.hass.loop
+        command = Command(
+            command_id=new_command_id(),
+            controller=controller,
+            command_type=command_type,
+            pond=pond,
+            parameters=dict(parameters),
+            context=context,
+            ack_timeout=self.settings.ack_timeout,
+            completion_timeout=self.settings.completion_timeouts[command_type],
+            created_at=dt_util.utcnow(),
+            acknowledged=loop.create_future(),
+            finished=loop.create_future(),
+        )
+        await self._async_publish(command)
+        # Claimed only once the command is really out: a failed publish leaves
+        # nothing behind that could block the next attempt.
+        self.active[command.command_id] = command
+        if slot is not None:
+            self._slots[slot] = command
+        command.state = CommandState.SENT
+        self._schedule(command)
+        self._notify(command)
+        return command
+
+    async def _async_publish(self, command: Command) -> None:
+        now = dt_util.utcnow()
+        payload = build_command(
+            command.command_id,
+            command.command_type,
+            command.pond or 1,
+            command.parameters,
+            now,
+        )
+        await mqtt.async_publish(
+            self.hass,
+            command_topic(self.hub.prefix, command.controller.topic_id),
+            payload,
+            qos=COMMAND_QOS,
+            retain=False,
+        )
+        command.attempts += 1
+        if command.first_sent_at is None:
+            command.first_sent_at = now
+
+    @callback
+    def _async_resend(self, command: Command) -> None:
+        """Send the same command id again; a deduping controller executes it once."""
+
+        async def resend() -> None:
+            try:
+                await self._async_publish(command)
+            except HomeAssistantError as err:
+                # The broker is away; the connection handler resends on its return.
+                LOGGER.debug("Resend of %s failed: %s", command.command_id, err)
+
+        # A task per resend (rare), never per message; the entry cancels it on unload.
+        _ = self.hub.entry.async_create_background_task(
+            self.hass, resend(), f"{DOMAIN} resend {command.command_id}"
+        )
+
+    # --- deadlines and retries ---------------------------------------------------------
+
+    def _schedule(self, command: Command) -> None:
+        """Set the one timer a command needs: next resend, or the deadline due."""
+        self._cancel_timer(command)
+        if command.first_sent_at is None:
+            return
+        now = dt_util.utcnow()
+        if command.state is CommandState.SENT:
+            due = command.first_sent_at + command.ack_timeout
+            resends_done = command.attempts - 1
+            if self.settings.retries and resends_done < len(RETRY_GAPS):
+                next_resend = command.first_sent_at + timedelta(
+                    seconds=sum(RETRY_GAPS[: resends_done + 1])
+                )
+                due = min(due, next_resend)
+        else:
+            started = command.acknowledged_at or command.first_sent_at
+            due = started + command.completion_timeout
+        self._timers[command.command_id] = async_call_later(
+            self.hass,
+            max((due - now).total_seconds(), 0),
+            HassJob(partial(self._async_timer_fired, command), cancel_on_shutdown=True),
+        )
+
+    def _cancel_timer(self, command: Command) -> None:
+        if (cancel := self._timers.pop(command.command_id, None)) is not None:
+            cancel()
+
+    @callback
+    def _async_timer_fired(self, command: Command, _: datetime) -> None:
+        self._timers.pop(command.command_id, None)
+        if command.is_final or command.first_sent_at is None:
+            return
+        now = dt_util.utcnow()
+        if command.state is CommandState.SENT:
+            if now >= command.first_sent_at + command.ack_timeout:
+                self._finish(
+                    command,
+                    CommandState.TIMED_OUT,
+                    message=f"no acknowledgement within "
+                    f"{int(command.ack_timeout.total_seconds())} s",
+                )
+                return
+            self._async_resend(command)
+            self._schedule(command)
+            return
+        self._finish(
+            command,
+            CommandState.TIMED_OUT,
+            message=f"not completed within "
+            f"{int(command.completion_timeout.total_seconds())} s",
+        )
+
+    # --- answers ------------------------------------------------------------------------
+
+    @callback
+    def async_handle_answer(
+        self, controller: ControllerState, complete: bool, answer: CommandAnswer
+    ) -> None:
+        """Apply an `ack` (complete False) or `complete` (True) from a controller."""
+        command = self.active.get(answer.command_id)
+        if command is None:
+            self._async_handle_stray_answer(controller, answer)
+            return
+        if command.controller is not controller:
+            LOGGER.warning(
+                "Ignored an answer from %s to command %s, which was sent to %s",
+                controller.name,
+                answer.command_id,
+                command.controller.name,
+            )
+            return
+        now = dt_util.utcnow()
+        if not complete:
+            if command.state is not CommandState.SENT:
+                command.late_answers += 1
+                return
+            if not answer.success:
+                self._finish(command, CommandState.REJECTED, answer=answer)
+                return
+            self._acknowledge(command, now)
+            return
+        if command.acknowledged_at is None:
+            # A complete without an ack proves both phases.
+            command.acknowledged_at = now
+        self._finish(
+            command,
+            CommandState.COMPLETED if answer.success else CommandState.FAILED,
+            answer=answer,
+        )
+
+    def _acknowledge(self, command: Command, now: datetime) -> None:
+        command.state = CommandState.ACKNOWLEDGED
+        command.acknowledged_at = now
+        if not command.acknowledged.done():
+            command.acknowledged.set_result(None)
+        self._schedule(command)
+        self._notify(command)
+
+    @callback
+    def _async_handle_stray_answer(
+        self, controller: ControllerState, answer: CommandAnswer
+    ) -> None:
+        for finished in self.history.get(controller.device_id, ()):
+            if finished.command_id == answer.command_id:
+                # Late answers to a finished command change nothing (PROTOCOL 8.3).
+                finished.late_answers += 1
+                return
+        self.unknown_answers += 1
+        LOGGER.debug(
+            "Ignored an answer from %s to unknown command %s",
+            controller.name,
+            answer.command_id,
+        )
+
+    @callback
+    def async_handle_startup(self, controller: ControllerState) -> None:
+        """Complete the reboot of a controller that booted (PROTOCOL 6)."""
+        for command in list(self.active.values()):
+            if (
+                command.controller is controller
+                and command.command_type is CommandType.REBOOT
+            ):
+                if command.acknowledged_at is None:
+                    command.acknowledged_at = dt_util.utcnow()
+                self._finish(command, CommandState.COMPLETED, message="restarted")
+
+    @callback
+    def async_connection_changed(self, connected: bool) -> None:
+        """Resend what may have been lost while the broker was away."""
+        if not connected:
+            return
+        for command in list(self.active.values()):
+            # Unacknowledged commands may never have arrived. Acknowledged ones are
+            # resent only where retries are on, which assumes controllers dedupe.
+            if command.state is CommandState.SENT or self.settings.retries:
+                self._async_resend(command)
+
+    # --- outcomes -----------------------------------------------------------------------
+
+    def _finish(
+        self,
+        command: Command,
+        state: CommandState,
+        *,
+        answer: CommandAnswer | None = None,
+        message: str | None = None,
+    ) -> None:
+        self._cancel_timer(command)
+        command.state = state
+        command.finished_at = dt_util.utcnow()
+        if answer is not None:
+            command.message = answer.message
+            command.error_code = answer.error_code
+            command.error_details = answer.error_details
+        if message is not None:
+            command.message = message
+        del self.active[command.command_id]
+        slot = self._slot(command.controller, command.command_type, command.pond)
+        if slot is not None and self._slots.get(slot) is command:
+            del self._slots[slot]
+        self.history.setdefault(
+            command.controller.device_id, deque(maxlen=HISTORY_LENGTH)
+        ).append(command)
+        for future in (command.acknowledged, command.finished):
+            if not future.done():
+                future.set_result(None)
+        effect = VALVE_EFFECTS.get(command.command_type)
+        pond = command.controller.ponds.get(command.pond or 0)
+        if state is CommandState.COMPLETED and effect and pond is not None:
+            pond.async_update({effect[0]: effect[1]})
+        self.hass.bus.async_fire(
+            EVENT_COMMAND, command.as_dict(), context=command.context
+        )
+        self._notify(command)
+
+    @callback
+    def async_add_listener(self, listener: CommandListener) -> CALLBACK_TYPE:
+        """Call `listener` whenever a command changes state."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self, command: Command) -> None:
+        command.controller.async_update({LAST_COMMAND: (command, command.state)})
+        for listener in self._listeners:
+            listener(command)
+
+    def success_rate(self, controller: ControllerState) -> float | None:
+        """Return the % of the controller's recent finished commands that succeeded."""
+        finished = [
+            command
+            for command in self.history.get(controller.device_id, ())
+            if command.state is not CommandState.CANCELLED
+        ]
+        if not finished:
+            return None
+        done = sum(command.state is CommandState.COMPLETED for command in finished)
+        return round(100 * done / len(finished), 1)
+
+    def last_command(self, controller: ControllerState) -> Command | None:
+        """Return the controller's most recently changed command."""
+        value = controller.values.get(LAST_COMMAND)
+        return None if value is None else value[0]
+
+    @callback
+    def async_stop(self) -> None:
+        """Cancel what is still running (the hub unloads)."""
+        for command in list(self.active.values()):
+            self._finish(
+                command, CommandState.CANCELLED, message="Home Assistant stopped it"
+            )
+
+    # --- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _slot(
+        controller: ControllerState, command_type: CommandType, pond: int | None
+    ) -> tuple[str, int | None, str] | None:
+        group = CONFLICT_GROUPS.get(command_type)
+        if group is None:
+            return None
+        return controller.device_id, pond, group
+
+
+def _local_time(moment: datetime) -> str:
+    return dt_util.as_local(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _target_name(controller: ControllerState, pond: int | None) -> str:
+    pond_device = controller.ponds.get(pond) if pond is not None else None
+    return controller.name if pond_device is None else pond_device.name

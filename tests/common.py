@@ -51,9 +51,12 @@ SENSORS_B: Final = {
 
 
 def make_entry(
-    prefix: str = "ff", heartbeat_timeout: int = 60, add_new_controllers: bool = True
+    prefix: str = "ff",
+    heartbeat_timeout: int = 60,
+    add_new_controllers: bool = True,
+    **options: Any,
 ) -> MockConfigEntry:
-    """Return a hub's config entry as the config flow creates it."""
+    """Return a hub's config entry as the config flow creates it, plus `options`."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=f"Future Fish ({prefix})",
@@ -62,6 +65,7 @@ def make_entry(
         options={
             CONF_HEARTBEAT_TIMEOUT: heartbeat_timeout,
             CONF_ADD_NEW_CONTROLLERS: add_new_controllers,
+            **options,
         },
     )
 

@@ -1,17 +1,39 @@
 """Diagnostics: what the hub knows, what arrived, and what was dropped and why."""
 
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN
+from .commands import Command
+from .const import CONF_FIRMWARE_MANIFEST_URL, DOMAIN
 from .coordinator import FutureFishConfigEntry, FutureFishHub
 from .models import IP_ADDRESS, ControllerState, MessageStats
 
 # Where a controller is and which network it uses is nobody else's business.
 TO_REDACT = {IP_ADDRESS, "wifi_ssid"}
+
+
+def _without_credentials(url: str) -> str:
+    """Return a URL with any user name and password inside it redacted."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"**REDACTED**@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _jsonable(value: Any) -> Any:
+    """Return a value as diagnostics can show it."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple) and value and isinstance(value[0], Command):
+        return value[0].as_dict()
+    return value
 
 
 def _stats(stats: MessageStats) -> dict[str, Any]:
@@ -39,13 +61,29 @@ def _controller(controller: ControllerState) -> dict[str, Any]:
         "hardware_version": controller.hardware_version,
         "device_type": controller.device_type,
         "values": async_redact_data(
-            {key: str(value) for key, value in controller.values.items()}, TO_REDACT
+            {key: _jsonable(value) for key, value in controller.values.items()},
+            TO_REDACT,
         ),
         "ponds": {
-            position: {key: str(value) for key, value in pond.values.items()}
+            position: {key: _jsonable(value) for key, value in pond.values.items()}
             for position, pond in controller.ponds.items()
         },
         "stats": _stats(controller.stats),
+    }
+
+
+def _commands(hub: FutureFishHub, controller: ControllerState) -> dict[str, Any]:
+    return {
+        "active": [
+            command.as_dict()
+            for command in hub.commands.active.values()
+            if command.controller is controller
+        ],
+        "recent": [
+            command.as_dict() | {"late_answers": command.late_answers}
+            for command in hub.commands.history.get(controller.device_id, ())
+        ],
+        "success_rate": hub.commands.success_rate(controller),
     }
 
 
@@ -59,6 +97,7 @@ def _hub(hub: FutureFishHub) -> dict[str, Any]:
         "controllers_online": sum(c.online for c in hub.controllers.values()),
         "ignored_controllers": dict(hub.ignored_controllers),
         "unattributed": _stats(hub.stats),
+        "unknown_command_answers": hub.commands.unknown_answers,
     }
 
 
@@ -67,10 +106,16 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the whole hub's diagnostics."""
     hub = entry.runtime_data
+    options = dict(entry.options)
+    if url := options.get(CONF_FIRMWARE_MANIFEST_URL):
+        options[CONF_FIRMWARE_MANIFEST_URL] = _without_credentials(url)
     return {
-        "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+        "entry": {"data": dict(entry.data), "options": options},
         "hub": _hub(hub),
-        "controllers": [_controller(c) for c in hub.controllers.values()],
+        "controllers": [
+            _controller(c) | {"commands": _commands(hub, c)}
+            for c in hub.controllers.values()
+        ],
     }
 
 
@@ -83,5 +128,9 @@ async def async_get_device_diagnostics(
         if domain == DOMAIN:
             controller = hub.controllers.get(key.partition("_pond")[0])
             if controller is not None:
-                return {"hub": _hub(hub), "controller": _controller(controller)}
+                return {
+                    "hub": _hub(hub),
+                    "controller": _controller(controller)
+                    | {"commands": _commands(hub, controller)},
+                }
     return {"hub": _hub(hub)}

@@ -1,0 +1,1 @@
+"""Developer tools for the Future Fish integration: test broker and controller simulator."""

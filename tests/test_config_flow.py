@@ -7,6 +7,7 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import (
+    SOURCE_IGNORE,
     SOURCE_MQTT,
     SOURCE_USER,
     ConfigEntryDisabler,
@@ -14,7 +15,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -23,24 +24,54 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.future_fish.commands import (
+    COMPLETION_TIMEOUT_OPTIONS,
+    TrackerSettings,
+)
 from custom_components.future_fish.config_flow import (
     DISCOVERY_TOPICS,
+    MAX_ACK_TIMEOUT,
+    MAX_COMPLETION_TIMEOUT,
     MAX_PREFIX_LENGTH,
+    MIN_ACK_TIMEOUT,
+    MIN_COMPLETION_TIMEOUT,
+    SECTION_COMMANDS,
+    SECTION_FIRMWARE,
+    FutureFishConfigFlow,
+    firmware_url_error,
     normalize_prefix,
 )
 from custom_components.future_fish.const import (
+    CONF_ACK_TIMEOUT,
     CONF_ADD_NEW_CONTROLLERS,
+    CONF_ALLOW_HTTP_FIRMWARE,
+    CONF_FIRMWARE_MANIFEST_URL,
     CONF_HEARTBEAT_TIMEOUT,
     CONF_PREFIX,
+    CONF_RETRIES,
+    DEFAULT_ACK_TIMEOUT,
     DEFAULT_ADD_NEW_CONTROLLERS,
+    DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_HEARTBEAT_TIMEOUT,
     DEFAULT_PREFIX,
+    DEFAULT_RETRIES,
     DOMAIN,
     MAX_HEARTBEAT_TIMEOUT,
     MIN_HEARTBEAT_TIMEOUT,
 )
+from custom_components.future_fish.protocol import CommandType
 
 MAC = "EC:E3:34:1C:41:34"
+INTEGRATION = Path(__file__).parent.parent / "custom_components" / DOMAIN
+
+# The options every hub gets when the command and firmware sections are left alone:
+# the tracker's defaults, and no firmware manifest.
+DEFAULT_COMMAND_OPTIONS: dict[str, Any] = {
+    CONF_ACK_TIMEOUT: DEFAULT_ACK_TIMEOUT,
+    CONF_RETRIES: DEFAULT_RETRIES,
+    **{key: default for key, (default, _) in COMPLETION_TIMEOUT_OPTIONS.items()},
+    CONF_ALLOW_HTTP_FIRMWARE: DEFAULT_ALLOW_HTTP_FIRMWARE,
+}
 
 INVALID_PREFIXES = [
     pytest.param("", id="empty"),
@@ -88,14 +119,31 @@ def _hub_entry(prefix: str = DEFAULT_PREFIX, **kwargs: Any) -> MockConfigEntry:
     )
 
 
-def _suggested(result: ConfigFlowResult, key: str) -> Any:
-    """Return the value a shown form prefills for a field."""
+def _field(result: ConfigFlowResult, key: str) -> Any:
+    """Return the marker of a field of a shown form; `section/key` for sections."""
     schema = result["data_schema"]
     assert schema is not None
+    *sections, name = key.split("/")
+    for section_name in sections:
+        schema = schema.schema[section_name].schema
     for marker in schema.schema:
-        if marker == key:
-            return (marker.description or {}).get("suggested_value")
+        if marker == name:
+            return marker
     raise KeyError(key)
+
+
+def _suggested(result: ConfigFlowResult, key: str) -> Any:
+    """Return the value a shown form prefills for a field (`section/key` in one)."""
+    return (_field(result, key).description or {}).get("suggested_value")
+
+
+def _section(result: ConfigFlowResult, name: str) -> section:
+    """Return a section of a shown form."""
+    schema = result["data_schema"]
+    assert schema is not None
+    value = schema.schema[name]
+    assert isinstance(value, section)
+    return value
 
 
 async def _start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
@@ -395,6 +443,100 @@ async def test_discovery_while_offer_open(
     assert len(hass.config_entries.flow.async_progress_by_handler(DOMAIN)) == 1
 
 
+async def test_discovery_leaves_configured_entry_alone(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Controller messages under a configured prefix do not touch its entry.
+
+    Each message starts a discovery flow; one that aborted with a unique ID would
+    make Home Assistant record the message's topic in the entry's discovery_keys,
+    rewriting the entry (and its storage) for every heartbeat of every controller.
+    """
+    entry = _hub_entry("ff")
+    entry.add_to_hass(hass)
+    options, modified_at = dict(entry.options), entry.modified_at
+    original_step = FutureFishConfigFlow.async_step_mqtt
+
+    with patch.object(
+        FutureFishConfigFlow,
+        "async_step_mqtt",
+        autospec=True,
+        side_effect=original_step,
+    ) as step_mqtt:
+        for count in range(12):
+            for kind in ("startup", "heartbeat", "sensors"):
+                async_fire_mqtt_message(
+                    hass, f"ff/controller-{count}/{kind}", json.dumps({"n": count})
+                )
+            await hass.async_block_till_done()
+
+    # Every message was offered to the flow, and each one ended quietly.
+    assert step_mqtt.await_count == 36
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert entry.discovery_keys == {}
+    assert entry.options == options
+    assert entry.modified_at == modified_at
+
+
+async def test_discovery_of_configured_prefix_has_no_unique_id(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """The abort happens before the flow claims the prefix as its unique ID."""
+    _hub_entry("ff").add_to_hass(hass)
+
+    with patch.object(
+        FutureFishConfigFlow, "async_set_unique_id", autospec=True
+    ) as set_unique_id:
+        result = await _start_discovery(hass)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    set_unique_id.assert_not_called()
+
+
+async def test_ignored_prefix_is_not_offered_again(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """An ignored prefix is not offered again, and its entry is left alone."""
+    offer = await _start_discovery(hass)
+    assert offer["type"] is FlowResultType.FORM
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_IGNORE},
+        data={"unique_id": "ff", "title": "Future Fish (ff)"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (ignored,) = hass.config_entries.async_entries(DOMAIN)
+    assert ignored.source == SOURCE_IGNORE
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    discovery_keys, modified_at = ignored.discovery_keys, ignored.modified_at
+
+    for count in range(12):
+        async_fire_mqtt_message(
+            hass, f"ff/controller-{count}/heartbeat", json.dumps({"n": count})
+        )
+        await hass.async_block_till_done()
+
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+    assert ignored.discovery_keys == discovery_keys
+    assert ignored.modified_at == modified_at
+    result = await _start_discovery(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_discovery_of_other_prefix_still_offered(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """An entry for another prefix does not hide controllers under `ff`."""
+    _hub_entry("site/ff").add_to_hass(hass)
+
+    result = await _start_discovery(hass)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "mqtt_confirm"
+
+
 async def test_heartbeat_stream_opens_one_offer(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -438,6 +580,30 @@ async def test_discovery_invalid(
 # --- options flow ----------------------------------------------------------------------
 
 
+def _options_input(
+    commands: dict[str, Any] | None = None,
+    firmware: dict[str, Any] | None = None,
+    **top: Any,
+) -> dict[str, Any]:
+    """Return a submitted options form; sections left out keep their defaults."""
+    return {
+        CONF_HEARTBEAT_TIMEOUT: DEFAULT_HEARTBEAT_TIMEOUT,
+        CONF_ADD_NEW_CONTROLLERS: DEFAULT_ADD_NEW_CONTROLLERS,
+        **top,
+        SECTION_COMMANDS: commands or {},
+        SECTION_FIRMWARE: firmware or {},
+    }
+
+
+async def _submit_options(
+    hass: HomeAssistant, entry: MockConfigEntry, user_input: dict[str, Any]
+) -> ConfigFlowResult:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], user_input
+    )
+
+
 async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) -> None:
     """The options form starts from the current options; saving reloads the hub."""
     entry = _hub_entry()
@@ -452,44 +618,420 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
+    assert result["errors"] == {}
     assert _suggested(result, CONF_HEARTBEAT_TIMEOUT) == 45
     assert _suggested(result, CONF_ADD_NEW_CONTROLLERS) is False
+    # Options the entry does not have yet show their defaults.
+    assert _suggested(result, f"{SECTION_COMMANDS}/{CONF_ACK_TIMEOUT}") is None
+    assert _section(result, SECTION_COMMANDS).options == {"collapsed": True}
+    assert _section(result, SECTION_FIRMWARE).options == {"collapsed": True}
 
     with patch(
         "custom_components.future_fish.async_unload_entry", return_value=True
     ) as mock_unload_entry:
         result = await hass.config_entries.options.async_configure(
             result["flow_id"],
-            {CONF_HEARTBEAT_TIMEOUT: 300.0, CONF_ADD_NEW_CONTROLLERS: True},
+            _options_input(
+                heartbeat_timeout=300.0,
+                add_new_controllers=True,
+                commands={CONF_ACK_TIMEOUT: 20.0, "timeout_water": 3600},
+            ),
         )
         await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    expected = {CONF_HEARTBEAT_TIMEOUT: 300, CONF_ADD_NEW_CONTROLLERS: True}
+    expected = {
+        CONF_HEARTBEAT_TIMEOUT: 300,
+        CONF_ADD_NEW_CONTROLLERS: True,
+        **DEFAULT_COMMAND_OPTIONS,
+        CONF_ACK_TIMEOUT: 20,
+        "timeout_water": 3600,
+    }
     assert result["data"] == expected
+    # Flat keys, whole seconds as int: what the hub and the tracker read.
     assert entry.options == expected
     assert type(entry.options[CONF_HEARTBEAT_TIMEOUT]) is int
+    assert type(entry.options[CONF_ACK_TIMEOUT]) is int
     # The hub reads options only when it starts: saving must reload it.
     assert len(mock_unload_entry.mock_calls) == 1
     assert len(mock_setup_entry.mock_calls) == 2
     assert entry.state is ConfigEntryState.LOADED
 
 
-async def test_options_flow_refuses_out_of_range(hass: HomeAssistant) -> None:
-    """The options form refuses a heartbeat timeout above the maximum."""
+def test_command_fields_follow_the_tracker_table() -> None:
+    """Every completion deadline of the tracker has a field, with its default."""
+    assert set(COMPLETION_TIMEOUT_OPTIONS) == {
+        "timeout_feed",
+        "timeout_water",
+        "timeout_valve",
+        "timeout_firmware",
+        "timeout_reboot",
+        "timeout_settings",
+    }
+    for default, _ in COMPLETION_TIMEOUT_OPTIONS.values():
+        assert MIN_COMPLETION_TIMEOUT <= default <= MAX_COMPLETION_TIMEOUT
+    assert MIN_ACK_TIMEOUT <= DEFAULT_ACK_TIMEOUT <= MAX_ACK_TIMEOUT
+
+
+async def test_options_form_fields(hass: HomeAssistant) -> None:
+    """The sections hold the command and firmware options, defaults from the table."""
     entry = _hub_entry()
     entry.add_to_hass(hass)
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"],
-            {
-                CONF_HEARTBEAT_TIMEOUT: MAX_HEARTBEAT_TIMEOUT + 1,
-                CONF_ADD_NEW_CONTROLLERS: True,
+    schema = result["data_schema"]
+    assert schema is not None
+
+    assert [str(key) for key in schema.schema] == [
+        CONF_HEARTBEAT_TIMEOUT,
+        CONF_ADD_NEW_CONTROLLERS,
+        SECTION_COMMANDS,
+        SECTION_FIRMWARE,
+    ]
+    commands = _section(result, SECTION_COMMANDS).schema
+    assert [str(key) for key in commands.schema] == [
+        CONF_ACK_TIMEOUT,
+        CONF_RETRIES,
+        *COMPLETION_TIMEOUT_OPTIONS,
+    ]
+    assert commands({}) == {
+        key: DEFAULT_COMMAND_OPTIONS[key] for key in commands.schema
+    }
+    firmware = _section(result, SECTION_FIRMWARE).schema
+    assert [str(key) for key in firmware.schema] == [
+        CONF_FIRMWARE_MANIFEST_URL,
+        CONF_ALLOW_HTTP_FIRMWARE,
+    ]
+    assert firmware({}) == {CONF_ALLOW_HTTP_FIRMWARE: DEFAULT_ALLOW_HTTP_FIRMWARE}
+    # The whole form, with nothing changed, holds the defaults.
+    assert schema(_options_input()) == _options_input(
+        commands={key: DEFAULT_COMMAND_OPTIONS[key] for key in commands.schema},
+        firmware={CONF_ALLOW_HTTP_FIRMWARE: DEFAULT_ALLOW_HTTP_FIRMWARE},
+    )
+
+
+async def test_options_form_shows_stored_options_in_sections(
+    hass: HomeAssistant,
+) -> None:
+    """Flat stored options are shown in the section each belongs to."""
+    entry = _hub_entry()
+    entry.add_to_hass(hass)
+    stored = {
+        CONF_HEARTBEAT_TIMEOUT: 45,
+        CONF_ADD_NEW_CONTROLLERS: True,
+        CONF_ACK_TIMEOUT: 30,
+        CONF_RETRIES: False,
+        **{key: 1000 + index for index, key in enumerate(COMPLETION_TIMEOUT_OPTIONS)},
+        CONF_FIRMWARE_MANIFEST_URL: "https://firmware.example/manifest.json",
+        CONF_ALLOW_HTTP_FIRMWARE: True,
+    }
+    hass.config_entries.async_update_entry(entry, options=stored)
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+
+    for key, value in stored.items():
+        if key in (CONF_HEARTBEAT_TIMEOUT, CONF_ADD_NEW_CONTROLLERS):
+            path = key
+        elif key in (CONF_FIRMWARE_MANIFEST_URL, CONF_ALLOW_HTTP_FIRMWARE):
+            path = f"{SECTION_FIRMWARE}/{key}"
+        else:
+            path = f"{SECTION_COMMANDS}/{key}"
+        assert _suggested(result, path) == value, path
+
+    # Saving the form unchanged (as the frontend submits it) keeps every option.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_HEARTBEAT_TIMEOUT: 45,
+            CONF_ADD_NEW_CONTROLLERS: True,
+            SECTION_COMMANDS: {
+                key: stored[key]
+                for key in (CONF_ACK_TIMEOUT, CONF_RETRIES, *COMPLETION_TIMEOUT_OPTIONS)
             },
-        )
-    assert entry.options[CONF_HEARTBEAT_TIMEOUT] == DEFAULT_HEARTBEAT_TIMEOUT
+            SECTION_FIRMWARE: {
+                CONF_FIRMWARE_MANIFEST_URL: stored[CONF_FIRMWARE_MANIFEST_URL],
+                CONF_ALLOW_HTTP_FIRMWARE: True,
+            },
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == stored
+
+
+async def test_options_keep_options_the_form_does_not_show(
+    hass: HomeAssistant,
+) -> None:
+    """Options stored by other parts of the integration survive a save."""
+    entry = _hub_entry()
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "something_else": [1, 2]}
+    )
+
+    result = await _submit_options(hass, entry, _options_input())
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["something_else"] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("user_input", "stored"),
+    [
+        pytest.param(
+            {CONF_FIRMWARE_MANIFEST_URL: "  https://fw.example/m.json "},
+            "https://fw.example/m.json",
+            id="https-stripped",
+        ),
+        pytest.param(
+            {
+                CONF_FIRMWARE_MANIFEST_URL: "http://192.168.1.5:8080/m.json",
+                CONF_ALLOW_HTTP_FIRMWARE: True,
+            },
+            "http://192.168.1.5:8080/m.json",
+            id="http-allowed",
+        ),
+        pytest.param(
+            {CONF_FIRMWARE_MANIFEST_URL: "HTTPS://user:pw@FW.example/m.json"},
+            "HTTPS://user:pw@FW.example/m.json",
+            id="upper-case-scheme-and-credentials",
+        ),
+        pytest.param({CONF_FIRMWARE_MANIFEST_URL: "   "}, None, id="only-whitespace"),
+        pytest.param({CONF_FIRMWARE_MANIFEST_URL: ""}, None, id="empty"),
+        pytest.param({}, None, id="left-out"),
+    ],
+)
+async def test_options_firmware_manifest_url(
+    hass: HomeAssistant, user_input: dict[str, Any], stored: str | None
+) -> None:
+    """A usable address is stored without surrounding whitespace; none clears it."""
+    entry = _hub_entry()
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **entry.options,
+            CONF_FIRMWARE_MANIFEST_URL: "https://old.example/manifest.json",
+        },
+    )
+
+    result = await _submit_options(hass, entry, _options_input(firmware=user_input))
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options.get(CONF_FIRMWARE_MANIFEST_URL) == stored
+    assert entry.options[CONF_ALLOW_HTTP_FIRMWARE] is user_input.get(
+        CONF_ALLOW_HTTP_FIRMWARE, False
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_http", "error"),
+    [
+        ("http://fw.example/m.json", False, "firmware_url_http"),
+        ("ftp://fw.example/m.json", True, "firmware_url_invalid"),
+        ("fw.example/m.json", True, "firmware_url_invalid"),
+        ("https://", False, "firmware_url_invalid"),
+        ("https:///m.json", False, "firmware_url_invalid"),
+        ("https://[::1/m.json", False, "firmware_url_invalid"),
+        ("https://fw.example/a b.json", False, "firmware_url_invalid"),
+        ("https://fw.example/\x00", False, "firmware_url_invalid"),
+        ("javascript:alert(1)", True, "firmware_url_invalid"),
+    ],
+)
+def test_firmware_url_error(url: str, allow_http: bool, error: str) -> None:
+    """Only complete https (or allowed http) addresses are usable."""
+    assert firmware_url_error(url, allow_http=allow_http) == error
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_http"),
+    [
+        ("https://fw.example/m.json", False),
+        ("https://fw.example:8443/m.json?channel=beta", False),
+        ("https://[fd00::1]/m.json", False),
+        ("http://fw.local/m.json", True),
+        ("https://fw.example/m.json", True),
+    ],
+)
+def test_firmware_url_usable(url: str, allow_http: bool) -> None:
+    """An https address is always usable, an http one only where allowed."""
+    assert firmware_url_error(url, allow_http=allow_http) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://fw.example/m.json", "firmware_url_http"),
+        ("not an address", "firmware_url_invalid"),
+    ],
+)
+async def test_options_invalid_firmware_url_then_valid(
+    hass: HomeAssistant, url: str, error: str
+) -> None:
+    """A refused address is an error of the firmware section, which opens.
+
+    The form keeps everything the user entered, and nothing is saved until the
+    address is fixed.
+    """
+    entry = _hub_entry()
+    entry.add_to_hass(hass)
+    before = dict(entry.options)
+    strings = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
+    assert error in strings["options"]["error"]
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _options_input(
+            heartbeat_timeout=120,
+            commands={CONF_ACK_TIMEOUT: 15, CONF_RETRIES: False},
+            firmware={CONF_FIRMWARE_MANIFEST_URL: url},
+        ),
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert result["errors"] == {SECTION_FIRMWARE: error}
+    assert _section(result, SECTION_FIRMWARE).options == {"collapsed": False}
+    assert _section(result, SECTION_COMMANDS).options == {"collapsed": True}
+    assert _suggested(result, f"{SECTION_FIRMWARE}/{CONF_FIRMWARE_MANIFEST_URL}") == url
+    assert _suggested(result, CONF_HEARTBEAT_TIMEOUT) == 120
+    assert _suggested(result, f"{SECTION_COMMANDS}/{CONF_ACK_TIMEOUT}") == 15
+    assert _suggested(result, f"{SECTION_COMMANDS}/{CONF_RETRIES}") is False
+    assert entry.options == before
+
+    # Allowing http (or fixing the address) lets it through.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _options_input(
+            heartbeat_timeout=120,
+            firmware={
+                CONF_FIRMWARE_MANIFEST_URL: "http://fw.example/m.json",
+                CONF_ALLOW_HTTP_FIRMWARE: True,
+            },
+        ),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_FIRMWARE_MANIFEST_URL] == "http://fw.example/m.json"
+    assert entry.options[CONF_ALLOW_HTTP_FIRMWARE] is True
+    assert entry.options[CONF_HEARTBEAT_TIMEOUT] == 120
+
+
+@pytest.mark.parametrize(
+    "user_input",
+    [
+        pytest.param(
+            _options_input(heartbeat_timeout=MAX_HEARTBEAT_TIMEOUT + 1),
+            id="heartbeat-too-long",
+        ),
+        pytest.param(
+            _options_input(commands={CONF_ACK_TIMEOUT: MIN_ACK_TIMEOUT - 1}),
+            id="ack-too-short",
+        ),
+        pytest.param(
+            _options_input(commands={CONF_ACK_TIMEOUT: MAX_ACK_TIMEOUT + 1}),
+            id="ack-too-long",
+        ),
+        pytest.param(
+            _options_input(commands={CONF_ACK_TIMEOUT: 10.5}), id="ack-fraction"
+        ),
+        pytest.param(
+            _options_input(commands={CONF_ACK_TIMEOUT: float("nan")}), id="ack-nan"
+        ),
+        pytest.param(
+            _options_input(commands={"timeout_feed": MIN_COMPLETION_TIMEOUT - 1}),
+            id="completion-too-short",
+        ),
+        pytest.param(
+            _options_input(commands={"timeout_water": MAX_COMPLETION_TIMEOUT + 1}),
+            id="completion-too-long",
+        ),
+        pytest.param(
+            _options_input(commands={"timeout_firmware": float("inf")}),
+            id="completion-infinite",
+        ),
+        pytest.param(
+            {CONF_HEARTBEAT_TIMEOUT: 60, CONF_ADD_NEW_CONTROLLERS: True},
+            id="sections-missing",
+        ),
+        pytest.param(
+            _options_input(commands={"ack_timeout_typo": 10}), id="unknown-field"
+        ),
+    ],
+)
+async def test_options_flow_refuses_invalid(
+    hass: HomeAssistant, user_input: dict[str, Any]
+) -> None:
+    """The options form refuses values outside the allowed ranges."""
+    entry = _hub_entry()
+    entry.add_to_hass(hass)
+    before = dict(entry.options)
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    assert entry.options == before
+
+
+async def test_options_are_what_the_hub_reads(hass: HomeAssistant) -> None:
+    """Saved options reach the tracker settings with the values the user chose."""
+    entry = _hub_entry()
+    entry.add_to_hass(hass)
+    await _submit_options(
+        hass,
+        entry,
+        _options_input(
+            commands={CONF_ACK_TIMEOUT: 25, CONF_RETRIES: False, "timeout_feed": 300}
+        ),
+    )
+
+    settings = TrackerSettings.from_options(entry.options)
+    assert settings.ack_timeout.total_seconds() == 25
+    assert settings.retries is False
+    assert settings.completion_timeouts[CommandType.FEED].total_seconds() == 300
+    assert (
+        settings.completion_timeouts[CommandType.REBOOT].total_seconds()
+        == (COMPLETION_TIMEOUT_OPTIONS["timeout_reboot"][0])
+    )
+
+
+# --- strings ---------------------------------------------------------------------------
+
+
+def _assert_labelled(schema: Any, strings: dict[str, Any], where: str) -> None:
+    """Every field of `schema` has a label and a description in `strings`."""
+    for marker, value in schema.schema.items():
+        key = str(marker)
+        if isinstance(value, section):
+            texts = strings["sections"][key]
+            assert texts["name"], f"{where}: section {key} has no name"
+            assert texts["description"], f"{where}: section {key} has no description"
+            _assert_labelled(value.schema, texts, f"{where}/{key}")
+        else:
+            assert strings["data"][key], f"{where}: {key} has no label"
+            assert strings["data_description"][key], f"{where}: {key} undescribed"
+
+
+async def test_every_field_has_strings(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Every field of every form, sections included, has data and data_description."""
+    strings = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
+    entry = _hub_entry("site/ff")
+    entry.add_to_hass(hass)
+
+    forms = {
+        "config/user": await _start_user_flow(hass),
+        "config/reconfigure": await entry.start_reconfigure_flow(hass),
+        "options/init": await hass.config_entries.options.async_init(entry.entry_id),
+    }
+    for where, result in forms.items():
+        kind, step = where.split("/")
+        _assert_labelled(result["data_schema"], strings[kind]["step"][step], where)
+    retries = strings["options"]["step"]["init"]["sections"][SECTION_COMMANDS][
+        "data_description"
+    ][CONF_RETRIES]
+    for fact in ("same command id", "command_id", "twice", "Turn this off"):
+        assert fact in retries
 
 
 # --- reconfigure -----------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Config flow for Future Fish: one config entry per MQTT topic prefix."""
 
+from collections.abc import Mapping
 from typing import Any, Final, override
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -11,23 +13,34 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio
 
+from .commands import COMPLETION_TIMEOUT_OPTIONS
 from .const import (
+    CONF_ACK_TIMEOUT,
     CONF_ADD_NEW_CONTROLLERS,
+    CONF_ALLOW_HTTP_FIRMWARE,
+    CONF_FIRMWARE_MANIFEST_URL,
     CONF_HEARTBEAT_TIMEOUT,
     CONF_PREFIX,
+    CONF_RETRIES,
+    DEFAULT_ACK_TIMEOUT,
     DEFAULT_ADD_NEW_CONTROLLERS,
+    DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_HEARTBEAT_TIMEOUT,
     DEFAULT_PREFIX,
+    DEFAULT_RETRIES,
     DOMAIN,
     MAX_HEARTBEAT_TIMEOUT,
     MIN_HEARTBEAT_TIMEOUT,
@@ -35,6 +48,21 @@ from .const import (
 from .protocol import MessageKind
 
 MAX_PREFIX_LENGTH: Final = 100
+
+# Bounds of the command deadlines in the options, in seconds. Resends
+# (commands.RETRY_GAPS: at 2, 5 and 9 s) happen only before the acknowledgement
+# deadline, so a short one means fewer resends; two minutes is far beyond any broker
+# round trip. A completion deadline of a day covers the slowest fill of a large pond.
+MIN_ACK_TIMEOUT: Final = 2
+MAX_ACK_TIMEOUT: Final = 120
+MIN_COMPLETION_TIMEOUT: Final = 10
+MAX_COMPLETION_TIMEOUT: Final = 86400
+
+# The collapsible sections of the options form. Their values are stored flat in the
+# entry's options (the hub reads options["ack_timeout"], not a nested dict).
+SECTION_COMMANDS: Final = "commands"
+SECTION_FIRMWARE: Final = "firmware"
+_SECTIONS: Final = (SECTION_COMMANDS, SECTION_FIRMWARE)
 
 # The topics manifest.json lets the MQTT integration watch for discovery.
 DISCOVERY_TOPICS: Final = frozenset(
@@ -48,14 +76,37 @@ _MQTT_USABLE_STATES: Final = (
     ConfigEntryState.SETUP_IN_PROGRESS,
 )
 
-_HEARTBEAT_TIMEOUT_SELECTOR: Final = NumberSelector(
-    NumberSelectorConfig(
-        min=MIN_HEARTBEAT_TIMEOUT,
-        max=MAX_HEARTBEAT_TIMEOUT,
-        step=1,
-        mode=NumberSelectorMode.BOX,
-        unit_of_measurement="s",
+
+class _SecondsSelector(NumberSelector):
+    """A number selector for a duration in whole seconds that returns an int.
+
+    The plain number selector returns a float and lets NaN through (NaN is neither
+    below the minimum nor above the maximum); options are read as whole seconds.
+    """
+
+    @override
+    def __call__(self, data: Any) -> int:
+        value = super().__call__(data)
+        if not value.is_integer():
+            raise probatio.Invalid(f"{value} is not a whole number of seconds")
+        return int(value)
+
+
+def _seconds(minimum: int, maximum: int) -> _SecondsSelector:
+    """Return a selector for whole seconds between `minimum` and `maximum`."""
+    return _SecondsSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=1,
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement="s",
+        )
     )
+
+
+_HEARTBEAT_TIMEOUT_SELECTOR: Final = _seconds(
+    MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT
 )
 
 _PREFIX_SCHEMA: Final = probatio.Schema(
@@ -68,16 +119,60 @@ _USER_SCHEMA: Final = _PREFIX_SCHEMA.extend(
         ): _HEARTBEAT_TIMEOUT_SELECTOR
     }
 )
-_OPTIONS_SCHEMA: Final = probatio.Schema(
+_COMMANDS_SCHEMA: Final = probatio.Schema(
     {
+        probatio.Required(CONF_ACK_TIMEOUT, default=DEFAULT_ACK_TIMEOUT): _seconds(
+            MIN_ACK_TIMEOUT, MAX_ACK_TIMEOUT
+        ),
+        probatio.Required(CONF_RETRIES, default=DEFAULT_RETRIES): BooleanSelector(),
+        # One completion deadline per group of commands, in the tracker's order.
+        **{
+            probatio.Required(key, default=default): _seconds(
+                MIN_COMPLETION_TIMEOUT, MAX_COMPLETION_TIMEOUT
+            )
+            for key, (default, _types) in COMPLETION_TIMEOUT_OPTIONS.items()
+        },
+    }
+)
+_FIRMWARE_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Optional(CONF_FIRMWARE_MANIFEST_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        ),
         probatio.Required(
-            CONF_HEARTBEAT_TIMEOUT, default=DEFAULT_HEARTBEAT_TIMEOUT
-        ): _HEARTBEAT_TIMEOUT_SELECTOR,
-        probatio.Required(
-            CONF_ADD_NEW_CONTROLLERS, default=DEFAULT_ADD_NEW_CONTROLLERS
+            CONF_ALLOW_HTTP_FIRMWARE, default=DEFAULT_ALLOW_HTTP_FIRMWARE
         ): BooleanSelector(),
     }
 )
+# Option key -> section, for every option that is shown inside a section.
+_SECTION_OF: Final[Mapping[str, str]] = {
+    str(key): name
+    for name, schema in (
+        (SECTION_COMMANDS, _COMMANDS_SCHEMA),
+        (SECTION_FIRMWARE, _FIRMWARE_SCHEMA),
+    )
+    for key in schema.schema
+}
+
+
+def _options_schema(*, expand_firmware: bool = False) -> probatio.Schema:
+    """Return the options form; its sections start collapsed unless told otherwise."""
+    return probatio.Schema(
+        {
+            probatio.Required(
+                CONF_HEARTBEAT_TIMEOUT, default=DEFAULT_HEARTBEAT_TIMEOUT
+            ): _HEARTBEAT_TIMEOUT_SELECTOR,
+            probatio.Required(
+                CONF_ADD_NEW_CONTROLLERS, default=DEFAULT_ADD_NEW_CONTROLLERS
+            ): BooleanSelector(),
+            probatio.Required(SECTION_COMMANDS): section(
+                _COMMANDS_SCHEMA, {"collapsed": True}
+            ),
+            probatio.Required(SECTION_FIRMWARE): section(
+                _FIRMWARE_SCHEMA, {"collapsed": not expand_firmware}
+            ),
+        }
+    )
 
 
 def normalize_prefix(raw: str) -> str | None:
@@ -106,6 +201,49 @@ def normalize_prefix(raw: str) -> str | None:
     ):
         return None
     return prefix
+
+
+def firmware_url_error(url: str, *, allow_http: bool) -> str | None:
+    """Return why `url` cannot be the firmware manifest address, or None if it can.
+
+    Args:
+        url: The address without surrounding whitespace.
+        allow_http: Whether plain http is allowed besides https.
+
+    Returns:
+        The error key of the options form, or None for a usable address.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unterminated IPv6 literal "https://[::1"
+        return "firmware_url_invalid"
+    if not parts.hostname or not url.isprintable() or " " in url:
+        return "firmware_url_invalid"
+    if parts.scheme == "https" or (parts.scheme == "http" and allow_http):
+        return None
+    return "firmware_url_http" if parts.scheme == "http" else "firmware_url_invalid"
+
+
+def _nest(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return flat options in the shape of the options form, with its sections."""
+    nested: dict[str, Any] = {SECTION_COMMANDS: {}, SECTION_FIRMWARE: {}}
+    for key, value in options.items():
+        if key in _SECTION_OF:
+            nested[_SECTION_OF[key]][key] = value
+        else:
+            nested[key] = value
+    return nested
+
+
+def _flatten(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the submitted options form as flat options."""
+    flat: dict[str, Any] = {}
+    for key, value in user_input.items():
+        if key in _SECTIONS:
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
 
 
 def _discovered_prefix(discovery_info: MqttServiceInfo) -> str | None:
@@ -209,6 +347,17 @@ class FutureFishConfigFlow(ConfigFlow, domain=DOMAIN):
         prefix = _discovered_prefix(discovery_info)
         if prefix is None:
             return self.async_abort(reason="invalid_discovery_info")
+        # Every controller message on a discovery topic starts a flow here (the
+        # payload changes each time, so MQTT never deduplicates them). Aborting a
+        # flow that has a unique ID makes Home Assistant record the message's topic in
+        # the matching entry's discovery_keys, i.e. rewrite the entry and its storage
+        # for each heartbeat of each controller. So a prefix that has an entry, set
+        # up or ignored, aborts before the flow gets a unique ID.
+        if any(
+            entry.unique_id == prefix
+            for entry in self._async_current_entries(include_ignore=True)
+        ):
+            return self.async_abort(reason="already_configured")
         # Aborts with already_in_progress while an offer for the prefix is open, so
         # a stream of heartbeats opens one offer only.
         await self.async_set_unique_id(prefix)
@@ -297,7 +446,11 @@ class FutureFishOptionsFlow(OptionsFlowWithReload):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Edit the heartbeat timeout and whether new controllers are added.
+        """Edit the hub, command and firmware settings.
+
+        The form groups the command and firmware settings in sections; the options
+        themselves stay flat, so they are nested to be shown and flattened to be
+        saved. Options the form does not show are kept.
 
         Args:
             user_input: The submitted form, or None to show it.
@@ -305,16 +458,32 @@ class FutureFishOptionsFlow(OptionsFlowWithReload):
         Returns:
             The form, or the result that stores the new options.
         """
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_HEARTBEAT_TIMEOUT: int(user_input[CONF_HEARTBEAT_TIMEOUT]),
-                    CONF_ADD_NEW_CONTROLLERS: user_input[CONF_ADD_NEW_CONTROLLERS],
+            submitted = _flatten(user_input)
+            url: str = submitted.pop(CONF_FIRMWARE_MANIFEST_URL, "").strip()
+            if url and (
+                error := firmware_url_error(
+                    url, allow_http=submitted[CONF_ALLOW_HTTP_FIRMWARE]
+                )
+            ):
+                # Home Assistant's frontend shows errors of the top-level fields
+                # only, so an error of a field in a section is the section's.
+                errors[SECTION_FIRMWARE] = error
+            else:
+                if url:
+                    submitted[CONF_FIRMWARE_MANIFEST_URL] = url
+                kept = {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key != CONF_FIRMWARE_MANIFEST_URL
                 }
-            )
+                return self.async_create_entry(data=kept | submitted)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                _OPTIONS_SCHEMA, self.config_entry.options
+                _options_schema(expand_firmware=bool(errors)),
+                user_input or _nest(self.config_entry.options),
             ),
+            errors=errors,
         )

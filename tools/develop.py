@@ -204,23 +204,25 @@ def main() -> int:
 
     with Mosquitto(port=args.mqtt_port) as broker:
         signal.signal(signal.SIGTERM, interrupt)
-        simulator = [
-            sys.executable,
-            "-m",
-            "tools.simulator",
-            "--port",
-            str(broker.port),
-            "--count",
-            str(args.controllers),
-            "--status-topic",
-            *args.simulator_args.split(),
-        ]
-        children.append(subprocess.Popen(simulator, cwd=ROOT))  # noqa: S603
         hass = [sys.executable, "-m", "homeassistant", "--config", str(CONFIG)]
         children.append(subprocess.Popen(hass, cwd=ROOT))  # noqa: S603
         try:
             _wait_for_home_assistant(children[-1], timeout=300)
             _bootstrap(broker.port)
+            # Started last so that Home Assistant hears each controller's startup,
+            # which carries its name, before the first telemetry creates its ponds.
+            simulator = [
+                sys.executable,
+                "-m",
+                "tools.simulator",
+                "--port",
+                str(broker.port),
+                "--count",
+                str(args.controllers),
+                "--status-topic",
+                *args.simulator_args.split(),
+            ]
+            children.append(subprocess.Popen(simulator, cwd=ROOT))  # noqa: S603
             print(
                 "\n"
                 f"develop: Home Assistant with Future Fish is running on {HA_URL}\n"

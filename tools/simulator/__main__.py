@@ -1,0 +1,5 @@
+"""Run the simulator: `python -m tools.simulator --help`."""
+
+from .cli import main
+
+raise SystemExit(main())

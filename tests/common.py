@@ -100,3 +100,51 @@ async def report(hass: HomeAssistant, device: str = MAC) -> None:
     send(hass, "sensors", SENSORS_A, device)
     send(hass, "sensors", SENSORS_B, device)
     await hass.async_block_till_done()
+
+
+ACCEPTED: Final = {"success": True}
+
+
+def answer_commands(
+    hass: HomeAssistant,
+    mqtt_mock: Any,
+    *,
+    ack: dict[str, Any] | None = ACCEPTED,
+    complete: dict[str, Any] | None = None,
+    boot: bool = False,
+) -> list[dict[str, Any]]:
+    """Make controllers answer every command Home Assistant publishes to them.
+
+    `mqtt_mock` is the fixture of that name, whose publishing this takes over.
+    Each command published on `<prefix>/<device>/commands` is decoded and appended to
+    the returned list. Then the controller it went to answers: an `ack`, then a
+    `complete` (None sends no such message), each with the command's id added unless
+    it names one itself, and with `boot` a `startup` (what completes a reboot). The
+    answers arrive as from a broker, once the publish has returned, so the command is
+    already being tracked. Call again to change the answers.
+    """
+    commands: list[dict[str, Any]] = []
+    publish = mqtt_mock._mock_wraps.async_publish
+
+    def answer(prefix: str, device: str, command_id: str) -> None:
+        for kind, fields in (("ack", ack), ("complete", complete)):
+            if fields is not None:
+                send(hass, kind, {"command_id": command_id, **fields}, device, prefix)
+        if boot:
+            send(hass, "startup", {**STARTUP, "device_id": device}, device, prefix)
+
+    async def publish_and_answer(
+        topic: str, payload: str, qos: int, retain: bool, **kwargs: Any
+    ) -> None:
+        await publish(topic, payload, qos, retain, **kwargs)
+        parts = topic.rsplit("/", 2)
+        if len(parts) != 3 or parts[2] != "commands":
+            return
+        prefix, device, _ = parts
+        command = json.loads(payload)
+        commands.append(command)
+        command_id = command["command_id"] if "command_id" in command else command["id"]
+        hass.loop.call_soon(answer, prefix, device, command_id)
+
+    mqtt_mock.async_publish.side_effect = publish_and_answer
+    return commands

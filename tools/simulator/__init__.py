@@ -1,8 +1,9 @@
 """Simulated Future Fish pond controllers speaking the deployed MQTT protocol.
 
 The reference peer for the integration's end-to-end tests, `scripts/develop` and
-benchmarks. It speaks /work/shared/PROTOCOL.md (kept as docs in the project) like a field
-controller; what follows is what PROTOCOL.md leaves open and this simulator decided.
+benchmarks. It speaks PROTOCOL.md (the MQTT contract of the deployed controllers) like a
+field controller; what follows is what PROTOCOL.md leaves open and this simulator
+decided.
 
 Command line (`python -m tools.simulator --help` lists every option):
 

@@ -28,6 +28,8 @@ COMMAND_QOS = 1
 # on the way at once than paho's default of 20.
 _SHARED_MAX_INFLIGHT = 500
 _CONNECT_THREADS = 8
+# Tell the user when the fleet is not up after this long: the broker is probably down.
+_SLOW_START_S = 5.0
 
 
 def is_legacy(index: int, fraction: float) -> bool:
@@ -55,6 +57,7 @@ class Fleet:
         self._connections: list[MqttConnection] = []
         self._by_topic: dict[str, Controller] = {}
         self._flappers: list[asyncio.Task[None]] = []
+        self._slow_start: asyncio.TimerHandle | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._booted = 0
         self._ready = asyncio.Event()
@@ -99,6 +102,7 @@ class Fleet:
                 loop.create_task(self._flap(connection, options.flap, rng.random()))
                 for connection in self._connections
             ]
+        self._slow_start = loop.call_later(_SLOW_START_S, self._warn_slow_start)
         _LOGGER.info(
             "%d controllers over %d connections to %s:%d",
             options.count,
@@ -161,10 +165,24 @@ class Fleet:
             connection.drop(offline_for=min(period / 4, 1.0))
             await asyncio.sleep(period)
 
+    def _warn_slow_start(self) -> None:
+        # Connection failures are retried quietly (a thousand controllers would flood
+        # the log); one line here says what is going on.
+        _LOGGER.warning(
+            "%d of %d controllers started after %.0f s; is the broker at %s:%d up?",
+            self._booted,
+            len(self.controllers),
+            _SLOW_START_S,
+            self.options.host,
+            self.options.port,
+        )
+
     def _controller_booted(self) -> None:
         self._booted += 1
         if self._booted == len(self.controllers):
             _LOGGER.info("all %d controllers started", self._booted)
+            if self._slow_start is not None:
+                self._slow_start.cancel()
             self._events({"event": "ready", "controllers": list(self.device_ids)})
             self._ready.set()
 
@@ -197,6 +215,8 @@ class Fleet:
         if self._stopped:
             return
         self._stopped = True
+        if self._slow_start is not None:
+            self._slow_start.cancel()
         for task in self._flappers:
             task.cancel()
         await asyncio.gather(*self._flappers, return_exceptions=True)

@@ -26,7 +26,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 import pytest
 
-from tools.broker import Mosquitto
+from tools.broker import Mosquitto, MosquittoNotInstalledError
 from tools.simulator import Fleet, FleetOptions, IdStyle
 from tools.simulator.commands import (
     CommandRefusedError,
@@ -408,6 +408,25 @@ async def test_faulty_readings(observer: Observer, start_simulator: Any) -> None
     assert await simulator.stop() == 0
 
 
+@pytest.mark.e2e
+async def test_silence_after(observer: Observer, start_simulator: Any) -> None:
+    """--silence-after: publishing stops, the connection stays (no Last Will)."""
+    simulator = await start_simulator("--status-topic", "--silence-after", "0.3", *FAST)
+    (device_id,) = await simulator.ready()
+    await asyncio.sleep(0.5)
+
+    def heard() -> list[Message]:
+        return [m for m in observer.messages() if m.kind != "commands"]
+
+    before = heard()
+    command_id = observer.command(device_id, compact("THRESH", 1, p="ph", u=9, l=6))
+    await asyncio.sleep(0.5)  # two heartbeat intervals
+    assert heard() == before
+    assert not observer.answers("ack", command_id)
+    assert [m.payload for m in observer.messages("status")] == [b"online"]
+    assert await simulator.stop() == 0
+
+
 # --- commands -----------------------------------------------------------------------
 
 
@@ -733,12 +752,25 @@ async def test_shared_connection_library(broker: Mosquitto, observer: Observer) 
         done = await observer.answer("complete", command_id)
         assert done["device_id"] == device_id
         await observer.wait_count("heartbeat", 400)
+        # Rebooting a controller on a shared connection: silence, then a new startup.
+        observer.command(device_id, standard("REBOOT", None))
+        await wait_until(lambda: len(observer.messages("startup", device_id)) == 2)
     assert fleet.stats.published >= 600
-    assert fleet.stats.commands_executed == 1
+    assert fleet.stats.commands_executed == 2
     assert {m.device_id for m in observer.messages("startup")} == set(fleet.device_ids)
 
 
 # --- units --------------------------------------------------------------------------
+
+
+def test_broker_not_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without mosquitto the error says how to install it."""
+    monkeypatch.setattr("tools.broker._DEBIAN_PATH", tmp_path / "mosquitto")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(
+        MosquittoNotInstalledError, match="apt-get install -y mosquitto"
+    ):
+        Mosquitto()
 
 
 def test_device_ids() -> None:

@@ -1,0 +1,1 @@
+"""End-to-end tests: a real Mosquitto, Home Assistant's real MQTT client, the simulator."""

@@ -105,6 +105,9 @@ class CommandState(StrEnum):
     CANCELLED = "cancelled"
 
 
+# States in which the controller's ack is still awaited: PENDING while the broker has
+# not yet confirmed the publish, which a fast controller's answer may overtake.
+AWAITING_ACK: Final = frozenset({CommandState.PENDING, CommandState.SENT})
 FINAL_STATES: Final = frozenset(
     {
         CommandState.COMPLETED,
@@ -222,6 +225,9 @@ class CommandTracker:
         self.unknown_answers = 0
         self._slots: dict[tuple[str, int | None, str], Command] = {}
         self._timers: dict[str, CALLBACK_TYPE] = {}
+        # Resends already made per command id, so each gap of RETRY_GAPS is used
+        # once however long (or unsuccessful) the publish itself is.
+        self._resends: dict[str, int] = {}
         self._listeners: list[CommandListener] = []
 
     # --- sending ------------------------------------------------------------------------
@@ -275,15 +281,22 @@ class CommandTracker:
             acknowledged=loop.create_future(),
             finished=loop.create_future(),
         )
-        await self._async_publish(command)
-        # Claimed only once the command is really out: a failed publish leaves
-        # nothing behind that could block the next attempt.
+        # Claimed before publishing: the broker's confirmation of a QoS 2 publish can
+        # take seconds, and neither a second request nor the controller's answer,
+        # which may overtake that confirmation, must find the command missing.
         self.active[command.command_id] = command
         if slot is not None:
             self._slots[slot] = command
-        command.state = CommandState.SENT
-        self._schedule(command)
-        self._notify(command)
+        try:
+            await self._async_publish(command)
+        except BaseException:
+            # Nothing left behind that could block the next attempt.
+            self._release(command)
+            raise
+        if command.state is CommandState.PENDING:
+            command.state = CommandState.SENT
+            self._schedule(command)
+            self._notify(command)
         return command
 
     async def _async_publish(self, command: Command) -> None:
@@ -295,16 +308,22 @@ class CommandTracker:
             command.parameters,
             now,
         )
-        await mqtt.async_publish(
-            self.hass,
-            command_topic(self.hub.prefix, command.controller.topic_id),
-            payload,
-            qos=COMMAND_QOS,
-            retain=False,
-        )
-        command.attempts += 1
         if command.first_sent_at is None:
             command.first_sent_at = now
+        # Counted before the broker confirms, so that an answer overtaking the
+        # confirmation reports the attempt it answers.
+        command.attempts += 1
+        try:
+            await mqtt.async_publish(
+                self.hass,
+                command_topic(self.hub.prefix, command.controller.topic_id),
+                payload,
+                qos=COMMAND_QOS,
+                retain=False,
+            )
+        except BaseException:
+            command.attempts -= 1
+            raise
 
     @callback
     def _async_resend(self, command: Command) -> None:
@@ -327,24 +346,33 @@ class CommandTracker:
     def _schedule(self, command: Command) -> None:
         """Set the one timer a command needs: next resend, or the deadline due."""
         self._cancel_timer(command)
-        if command.first_sent_at is None:
-            return
+        if TYPE_CHECKING:
+            assert command.first_sent_at is not None
         now = dt_util.utcnow()
+        resend = False
         if command.state is CommandState.SENT:
             due = command.first_sent_at + command.ack_timeout
-            resends_done = command.attempts - 1
-            if self.settings.retries and resends_done < len(RETRY_GAPS):
-                next_resend = command.first_sent_at + timedelta(
-                    seconds=sum(RETRY_GAPS[: resends_done + 1])
-                )
-                due = min(due, next_resend)
+            if self.settings.retries:
+                # The next resend not yet made, skipping those a late timer (a
+                # suspended host) missed: they would only go out in a burst.
+                made = self._resends.get(command.command_id, 0)
+                for resend_at in (
+                    command.first_sent_at + timedelta(seconds=sum(RETRY_GAPS[:count]))
+                    for count in range(made + 1, len(RETRY_GAPS) + 1)
+                ):
+                    if now < resend_at < due:
+                        due, resend = resend_at, True
+                        break
         else:
             started = command.acknowledged_at or command.first_sent_at
             due = started + command.completion_timeout
         self._timers[command.command_id] = async_call_later(
             self.hass,
             max((due - now).total_seconds(), 0),
-            HassJob(partial(self._async_timer_fired, command), cancel_on_shutdown=True),
+            HassJob(
+                partial(self._async_timer_fired, command, resend),
+                cancel_on_shutdown=True,
+            ),
         )
 
     def _cancel_timer(self, command: Command) -> None:
@@ -352,22 +380,25 @@ class CommandTracker:
             cancel()
 
     @callback
-    def _async_timer_fired(self, command: Command, _: datetime) -> None:
+    def _async_timer_fired(self, command: Command, resend: bool, _: datetime) -> None:
+        # Final commands have no timer: _finish cancels it.
         self._timers.pop(command.command_id, None)
-        if command.is_final or command.first_sent_at is None:
-            return
-        now = dt_util.utcnow()
-        if command.state is CommandState.SENT:
-            if now >= command.first_sent_at + command.ack_timeout:
-                self._finish(
-                    command,
-                    CommandState.TIMED_OUT,
-                    message=f"no acknowledgement within "
-                    f"{int(command.ack_timeout.total_seconds())} s",
-                )
-                return
+        if TYPE_CHECKING:
+            assert command.first_sent_at is not None
+        if resend and dt_util.utcnow() < command.first_sent_at + command.ack_timeout:
+            self._resends[command.command_id] = (
+                self._resends.get(command.command_id, 0) + 1
+            )
             self._async_resend(command)
             self._schedule(command)
+            return
+        if command.state is CommandState.SENT:
+            self._finish(
+                command,
+                CommandState.TIMED_OUT,
+                message=f"no acknowledgement within "
+                f"{int(command.ack_timeout.total_seconds())} s",
+            )
             return
         self._finish(
             command,
@@ -397,7 +428,7 @@ class CommandTracker:
             return
         now = dt_util.utcnow()
         if not complete:
-            if command.state is not CommandState.SENT:
+            if command.state not in AWAITING_ACK:
                 command.late_answers += 1
                 return
             if not answer.success:
@@ -417,8 +448,7 @@ class CommandTracker:
     def _acknowledge(self, command: Command, now: datetime) -> None:
         command.state = CommandState.ACKNOWLEDGED
         command.acknowledged_at = now
-        if not command.acknowledged.done():
-            command.acknowledged.set_result(None)
+        _resolve(command.acknowledged)
         self._schedule(command)
         self._notify(command)
 
@@ -458,7 +488,7 @@ class CommandTracker:
         for command in list(self.active.values()):
             # Unacknowledged commands may never have arrived. Acknowledged ones are
             # resent only where retries are on, which assumes controllers dedupe.
-            if command.state is CommandState.SENT or self.settings.retries:
+            if command.state in AWAITING_ACK or self.settings.retries:
                 self._async_resend(command)
 
     # --- outcomes -----------------------------------------------------------------------
@@ -471,7 +501,7 @@ class CommandTracker:
         answer: CommandAnswer | None = None,
         message: str | None = None,
     ) -> None:
-        self._cancel_timer(command)
+        self._release(command)
         command.state = state
         command.finished_at = dt_util.utcnow()
         if answer is not None:
@@ -480,16 +510,10 @@ class CommandTracker:
             command.error_details = answer.error_details
         if message is not None:
             command.message = message
-        del self.active[command.command_id]
-        slot = self._slot(command.controller, command.command_type, command.pond)
-        if slot is not None and self._slots.get(slot) is command:
-            del self._slots[slot]
         self.history.setdefault(
             command.controller.device_id, deque(maxlen=HISTORY_LENGTH)
         ).append(command)
-        for future in (command.acknowledged, command.finished):
-            if not future.done():
-                future.set_result(None)
+        _resolve(command.acknowledged, command.finished)
         effect = VALVE_EFFECTS.get(command.command_type)
         pond = command.controller.ponds.get(command.pond or 0)
         if state is CommandState.COMPLETED and effect and pond is not None:
@@ -498,6 +522,15 @@ class CommandTracker:
             EVENT_COMMAND, command.as_dict(), context=command.context
         )
         self._notify(command)
+
+    def _release(self, command: Command) -> None:
+        """Stop following a command and free its conflict slot."""
+        self._cancel_timer(command)
+        self._resends.pop(command.command_id, None)
+        self.active.pop(command.command_id, None)
+        slot = self._slot(command.controller, command.command_type, command.pond)
+        if slot is not None and self._slots.get(slot) is command:
+            del self._slots[slot]
 
     @callback
     def async_add_listener(self, listener: CommandListener) -> CALLBACK_TYPE:
@@ -545,6 +578,13 @@ class CommandTracker:
         if group is None:
             return None
         return controller.device_id, pond, group
+
+
+def _resolve(*futures: asyncio.Future[None]) -> None:
+    """Wake whoever waits; a future a waiter cancelled stays as it is."""
+    for future in futures:
+        if not future.done():
+            future.set_result(None)
 
 
 def _local_time(moment: datetime) -> str:

@@ -5,6 +5,7 @@ bad request gets the same translated error whichever way it was made, and nothin
 is published before it is known to be valid.
 """
 
+import asyncio
 from enum import StrEnum
 from typing import Final
 from urllib.parse import urlsplit
@@ -30,6 +31,8 @@ from .protocol import (
 
 # One feeding of more than this is surely a typo (a hopper holds a few kg).
 MAX_FEED_GRAMS: Final = 5000
+# A full tank; a higher target would lie above the brim.
+FULL_PERCENT: Final = 100
 
 
 class WaterAction(StrEnum):
@@ -76,7 +79,9 @@ def _distance(pond: PondState, level_percent: float) -> float:
     if geometry is None:
         raise _invalid("geometry_missing", pond=pond.name)
     distance = distance_for_level(level_percent, *geometry)
-    if distance is None:
+    # Within 0..sensor height is not enough: above 100 % the target lies above the
+    # tank's brim, which the tank cannot hold.
+    if distance is None or not 0 <= level_percent <= FULL_PERCENT:
         raise _invalid(
             "level_unreachable",
             pond=pond.name,
@@ -159,8 +164,11 @@ def check_firmware_url(url: str, *, allow_http: bool) -> None:
     parts = urlsplit(url)
     allowed = {"https", "http"} if allow_http else {"https"}
     if parts.scheme not in allowed or not parts.netloc:
+        # Suggest allowing http only where that would make the address usable.
         raise _invalid(
-            "firmware_url_http" if parts.scheme == "http" else "firmware_url_invalid",
+            "firmware_url_http"
+            if parts.scheme == "http" and parts.netloc and not allow_http
+            else "firmware_url_invalid",
             url=url,
         )
 
@@ -221,7 +229,9 @@ async def async_set_threshold(
 
 async def async_wait(command: Command, *, until_completion: bool) -> None:
     """Wait for the acknowledgement (or the end) and raise if the command failed."""
-    await (command.finished if until_completion else command.acknowledged)
+    # Shielded: a waiter that gives up (a script's timeout, an unloading entity)
+    # must not cancel the future every other waiter of this command relies on.
+    await asyncio.shield(command.finished if until_completion else command.acknowledged)
     if command.state in (CommandState.SENT, CommandState.ACKNOWLEDGED):
         return
     if command.state is CommandState.COMPLETED:

@@ -1135,8 +1135,9 @@ async def test_completed_command_has_no_deadline_left(
     ("acknowledged", "boot_seconds"),
     [
         pytest.param(True, 21, id="acknowledged"),
-        # The ack can be lost in the restart; the startup proves both phases.
-        pytest.param(False, 6, id="unacknowledged"),
+        # The ack can be lost in the restart; the startup proves both phases, and
+        # may come long after the acknowledgement deadline of other commands.
+        pytest.param(False, 40, id="unacknowledged"),
     ],
 )
 async def test_reboot_completes_on_startup(
@@ -1164,6 +1165,27 @@ async def test_reboot_completes_on_startup(
     assert command.ms_to_ack == (0 if acknowledged else boot_seconds * 1000)
     assert [event.data["command_type"] for event in events] == ["REBOOT"]
     assert running_feed.state is CommandState.ACKNOWLEDGED
+
+
+async def test_reboot_is_never_resent(
+    hass: HomeAssistant,
+    hub: FutureFishHub,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A resent reboot could arrive after the boot, when the id is forgotten."""
+    command = await reboot()(hub)
+    for _ in range(6):
+        await advance(hass, freezer, 5)
+    await disconnect_broker(hass, mqtt_mock)
+    await reconnect_broker(hass, mqtt_mock)
+
+    assert [sent["command_type"] for sent in published(mqtt_mock)] == ["REBOOT"]
+    assert command.attempts == 1
+    assert command.state is CommandState.SENT
+    await advance(hass, freezer, 151)
+    assert command.state is CommandState.TIMED_OUT
+    assert command.message == "no acknowledgement within 180 s"
 
 
 async def test_startup_of_another_controller(

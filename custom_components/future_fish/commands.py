@@ -108,6 +108,11 @@ class CommandState(StrEnum):
 # States in which the controller's ack is still awaited: PENDING while the broker has
 # not yet confirmed the publish, which a fast controller's answer may overtake.
 AWAITING_ACK: Final = frozenset({CommandState.PENDING, CommandState.SENT})
+# Never resent: a controller forgets the ids it executed when it restarts, so a
+# reboot resent after the boot would restart it again. Its answer is the next
+# startup, which may come before any ack, so it waits for one until its completion
+# deadline instead of the acknowledgement deadline.
+NOT_RESENT: Final = frozenset({CommandType.REBOOT})
 FINAL_STATES: Final = frozenset(
     {
         CommandState.COMPLETED,
@@ -275,7 +280,11 @@ class CommandTracker:
             pond=pond,
             parameters=dict(parameters),
             context=context,
-            ack_timeout=self.settings.ack_timeout,
+            ack_timeout=(
+                self.settings.completion_timeouts[command_type]
+                if command_type in NOT_RESENT
+                else self.settings.ack_timeout
+            ),
             completion_timeout=self.settings.completion_timeouts[command_type],
             created_at=dt_util.utcnow(),
             acknowledged=loop.create_future(),
@@ -352,7 +361,7 @@ class CommandTracker:
         resend = False
         if command.state is CommandState.SENT:
             due = command.first_sent_at + command.ack_timeout
-            if self.settings.retries:
+            if self.settings.retries and command.command_type not in NOT_RESENT:
                 # The next resend not yet made, skipping those a late timer (a
                 # suspended host) missed: they would only go out in a burst.
                 made = self._resends.get(command.command_id, 0)
@@ -488,7 +497,9 @@ class CommandTracker:
         for command in list(self.active.values()):
             # Unacknowledged commands may never have arrived. Acknowledged ones are
             # resent only where retries are on, which assumes controllers dedupe.
-            if command.state in AWAITING_ACK or self.settings.retries:
+            if command.command_type not in NOT_RESENT and (
+                command.state in AWAITING_ACK or self.settings.retries
+            ):
                 self._async_resend(command)
 
     # --- outcomes -----------------------------------------------------------------------

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
+import pytest
 
 from custom_components.future_fish.const import DOMAIN
 from custom_components.future_fish.protocol import normalize_device_id

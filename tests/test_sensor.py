@@ -54,7 +54,15 @@ async def set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
 @pytest.mark.parametrize(
-    "platform", [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR]
+    "platform",
+    [
+        Platform.BINARY_SENSOR,
+        Platform.BUTTON,
+        Platform.NUMBER,
+        Platform.SENSOR,
+        Platform.SWITCH,
+        Platform.UPDATE,
+    ],
 )
 async def test_entities_snapshot(
     hass: HomeAssistant,

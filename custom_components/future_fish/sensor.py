@@ -1,7 +1,9 @@
 """Sensors: water quality and diagnostics of controllers, levels of ponds."""
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -21,10 +23,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .commands import Command, CommandState
 from .const import UNIT_MILLIGRAMS_PER_LITER, UNIT_NTU
-from .coordinator import FutureFishConfigEntry
+from .coordinator import FutureFishConfigEntry, FutureFishHub
 from .entity import FutureFishEntity, async_setup_device_entities
-from .models import FREE_HEAP, IP_ADDRESS, LAST_SEEN
+from .models import FREE_HEAP, IP_ADDRESS, LAST_COMMAND, LAST_SEEN, ControllerState
 from .protocol import Reading
 
 # Every update is pushed by the hub; there is nothing to poll or to throttle.
@@ -137,6 +140,58 @@ POND_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class CommandSensorDescription(SensorEntityDescription):
+    """A sensor about a controller's commands, as the hub's tracker knows them."""
+
+    value_fn: Callable[[FutureFishHub, ControllerState], StateType]
+    attributes_fn: Callable[[Command | None], Mapping[str, Any] | None] = lambda _: None
+
+
+def _last_command(controller: ControllerState) -> tuple[Command, CommandState] | None:
+    value: tuple[Command, CommandState] | None = controller.values.get(LAST_COMMAND)
+    return value
+
+
+def _last_command_attributes(command: Command | None) -> Mapping[str, Any] | None:
+    if command is None:
+        return None
+    return {
+        "command_type": command.command_type.value,
+        "pond": command.pond,
+        "command_id": command.command_id,
+        "attempts": command.attempts,
+        "ms_to_ack": command.ms_to_ack,
+        "ms_to_complete": command.ms_to_complete,
+        "message": command.message,
+        "error_code": command.error_code,
+    }
+
+
+COMMAND_SENSORS: Final[tuple[CommandSensorDescription, ...]] = (
+    CommandSensorDescription(
+        key=LAST_COMMAND,
+        translation_key=LAST_COMMAND,
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in CommandState],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda _, controller: (
+            None if (last := _last_command(controller)) is None else last[1].value
+        ),
+        attributes_fn=_last_command_attributes,
+    ),
+    CommandSensorDescription(
+        key="command_success_rate",
+        translation_key="command_success_rate",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=0,
+        value_fn=lambda hub, controller: hub.commands.success_rate(controller),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: FutureFishConfigEntry,
@@ -152,6 +207,15 @@ async def async_setup_entry(
             POND_SENSORS,
         )
     )
+    entry.async_on_unload(
+        async_setup_device_entities(
+            entry.runtime_data,
+            async_add_entities,
+            FutureFishCommandSensor,
+            COMMAND_SENSORS,
+            (),
+        )
+    )
 
 
 class FutureFishSensor(FutureFishEntity, SensorEntity):
@@ -164,3 +228,34 @@ class FutureFishSensor(FutureFishEntity, SensorEntity):
         """Return the last reported value (None until one arrived)."""
         value: StateType | datetime = self.observed_value
         return value
+
+
+class FutureFishCommandSensor(FutureFishEntity, SensorEntity):
+    """How a controller's commands fare.
+
+    What Home Assistant itself saw, so it stays available while the controller is
+    offline, when a timed-out command is exactly what one wants to see.
+    """
+
+    entity_description: CommandSensorDescription
+
+    @property
+    def watched_keys(self) -> tuple[str, ...]:
+        """Return the key the tracker updates on every command state change."""
+        return (LAST_COMMAND,)
+
+    @property
+    def available(self) -> bool:
+        """Return True: the command history never depends on the controller."""
+        return True
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the value derived from the controller's commands."""
+        return self.entity_description.value_fn(self.hub, self.controller)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return the details of the command the state describes."""
+        last = _last_command(self.controller)
+        return self.entity_description.attributes_fn(None if last is None else last[0])

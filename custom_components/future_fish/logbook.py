@@ -1,0 +1,201 @@
+"""Describe the outcome of every command in the logbook, in words.
+
+"Pond 1 fed 100 g, done in 31 s", "Pond 2 fill to 80 % failed: float switch stuck",
+"Pond controller 4134 restarted in 12 s". One phrasing per command type, one per
+way of ending; the placeholders are filled from the command the event describes.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+
+from .commands import EVENT_COMMAND, CommandState
+from .const import DOMAIN
+from .coordinator import FutureFishHub
+from .models import PondState
+from .protocol import CommandType, water_level_percent
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """How a command reads once done, and what it was while it failed."""
+
+    done: str
+    task: str
+
+
+PHRASINGS: Final[Mapping[CommandType, Phrasing]] = {
+    CommandType.FEED: Phrasing("fed {amount} g, done in {duration}", "feed {amount} g"),
+    CommandType.WATER_FILL: Phrasing(
+        "filled to {level}, done in {duration}", "fill to {level}"
+    ),
+    CommandType.WATER_DRAIN: Phrasing(
+        "drained to {level}, done in {duration}", "drain to {level}"
+    ),
+    CommandType.FLUSH: Phrasing(
+        "flushed: drained to {drain} and refilled to {fill} in {duration}",
+        "flush (drain to {drain}, refill to {fill})",
+    ),
+    CommandType.WATER_INLET_OPEN: Phrasing(
+        "opened the inlet valve in {duration}", "opening the inlet valve"
+    ),
+    CommandType.WATER_INLET_CLOSE: Phrasing(
+        "closed the inlet valve in {duration}", "closing the inlet valve"
+    ),
+    CommandType.WATER_OUTLET_OPEN: Phrasing(
+        "opened the outlet valve in {duration}", "opening the outlet valve"
+    ),
+    CommandType.WATER_OUTLET_CLOSE: Phrasing(
+        "closed the outlet valve in {duration}", "closing the outlet valve"
+    ),
+    CommandType.FIRMWARE: Phrasing(
+        "updated its firmware in {duration}", "firmware update from {url}"
+    ),
+    CommandType.THRESHOLD: Phrasing(
+        "set the {parameter} limits to {lower} to {upper}",
+        "setting the {parameter} limits",
+    ),
+    CommandType.REBOOT: Phrasing("restarted in {duration}", "restart"),
+    CommandType.CONFIG_UPDATE: Phrasing(
+        "applied the new configuration", "configuration update"
+    ),
+}
+# Durations shorter than this are given in tenths of a second.
+TENTHS_BELOW_MS: Final = 10_000
+# How a command that did not complete reads; {reason} is ": message (code)".
+ENDINGS: Final[Mapping[CommandState, str]] = {
+    CommandState.FAILED: "{task} failed{reason}",
+    CommandState.REJECTED: "{task} refused{reason}",
+    CommandState.TIMED_OUT: "{task} timed out{reason}",
+    CommandState.CANCELLED: "{task} cancelled{reason}",
+}
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
+) -> None:
+    """Describe the command events."""
+
+    @callback
+    def async_describe_command(event: Event) -> dict[str, str]:
+        data = event.data
+        hub, pond = _find(hass, data.get("controller"), data.get("pond"))
+        return {
+            LOGBOOK_ENTRY_NAME: _device_name(hass, data, hub, pond),
+            LOGBOOK_ENTRY_MESSAGE: describe(data, pond),
+        }
+
+    async_describe_event(DOMAIN, EVENT_COMMAND, async_describe_command)
+
+
+def describe(data: Mapping[str, Any], pond: PondState | None) -> str:
+    """Return what happened to the command an event describes, in words."""
+    try:
+        phrasing = PHRASINGS[CommandType(data["command_type"])]
+        state = CommandState(data["state"])
+    except KeyError, ValueError:
+        return f"{data.get('command_type')} {data.get('state')}"
+    values = _placeholders(data, pond)
+    try:
+        if state is CommandState.COMPLETED:
+            return phrasing.done.format_map(values)
+        ending = ENDINGS.get(state, "{task} {state}")
+        return ending.format_map(
+            values | {"task": phrasing.task.format_map(values), "state": state}
+        )
+    except KeyError:
+        # Parameters of another version of the integration: say at least what ended.
+        return f"{data['command_type']} {state}"
+
+
+def _placeholders(data: Mapping[str, Any], pond: PondState | None) -> dict[str, str]:
+    """Return every placeholder the event's command can fill."""
+    parameters: Mapping[str, Any] = data.get("parameters") or {}
+    values: dict[str, str] = {}
+    texts = {"url": "url", "parameter": "p"}
+    numbers = {"amount": "amount", "lower": "l", "upper": "u"}
+    levels = {"level": "level", "drain": "d", "fill": "f"}
+    for name, field in texts.items():
+        if isinstance(parameters.get(field), str):
+            values[name] = parameters[field]
+    for name, field in numbers.items():
+        if isinstance(number := parameters.get(field), int | float):
+            values[name] = f"{number:g}"
+    for name, field in levels.items():
+        if isinstance(distance := parameters.get(field), int | float):
+            values[name] = _level(distance, pond)
+    if isinstance(ms := data.get("ms_to_complete"), int | float):
+        values["duration"] = _duration(ms)
+    message = data.get("message")
+    code = data.get("error_code")
+    reason = f": {message}" if message else ""
+    if code:
+        reason += f" ({code})" if message else f": {code}"
+    values["reason"] = reason
+    return values
+
+
+def _level(distance: float, pond: PondState | None) -> str:
+    """Return a level as the user gave it, in %, from the distance that was sent."""
+    geometry = None if pond is None else pond.geometry
+    if geometry is None:
+        return f"{distance:g} cm below the sensor"
+    return f"{round(water_level_percent(distance, *geometry), 1):g} %"
+
+
+def _duration(ms: float) -> str:
+    """Return a duration as a person says it: 0.4 s, 31 s, 4 min 5 s, 1 h 2 min."""
+    if ms < TENTHS_BELOW_MS:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {seconds} s"
+    return f"{seconds} s"
+
+
+def _find(
+    hass: HomeAssistant, device_id: Any, position: Any
+) -> tuple[FutureFishHub | None, PondState | None]:
+    """Return the hub that knows the controller, and the pond the command named."""
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        hub: FutureFishHub = entry.runtime_data
+        if (controller := hub.controllers.get(device_id)) is not None:
+            return hub, controller.ponds.get(position)
+    return None, None
+
+
+def _device_name(
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    hub: FutureFishHub | None,
+    pond: PondState | None,
+) -> str:
+    """Return the name of the device the command was for, as the user sees it."""
+    device_id = str(data.get("controller"))
+    if hub is None:
+        position = data.get("pond")
+        return device_id if position is None else f"{device_id} pond {position}"
+    controller = hub.controllers[device_id]
+    key, name = (
+        (controller.device_id, controller.name)
+        if pond is None
+        else (pond.device_key, pond.name)
+    )
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, key), hub.entry.entry_id
+    )
+    if device is None:
+        return name
+    return device.name_by_user or device.name or name

@@ -1,0 +1,292 @@
+"""The logbook: every command's outcome in words, naming the device."""
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.button import SERVICE_PRESS
+from homeassistant.components.logbook.models import async_event_to_row
+from homeassistant.components.logbook.processor import EventProcessor
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.future_fish.commands import EVENT_COMMAND
+from custom_components.future_fish.const import DOMAIN
+
+from .command_helpers import answer, last_command, set_geometry, start, tick
+from .common import DEVICE_ID, HEARTBEAT, STARTUP, report, send, setup_hub
+
+
+def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
+    """Return the logbook entries of events, as the logbook shows them live."""
+    processor = EventProcessor(hass, (EVENT_COMMAND,))
+    return processor.humanify(async_event_to_row(event) for event in events)
+
+
+def entries(hass: HomeAssistant, events: list[Event]) -> list[tuple[str, str]]:
+    """Return (name, message) of each entry."""
+    return [(entry["name"], entry["message"]) for entry in humanify(hass, events)]
+
+
+def press(hass: HomeAssistant, entity_id: str) -> Any:
+    """Return the call that presses a button."""
+    return hass.services.async_call(
+        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+@pytest.fixture
+async def events(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> list[Event]:
+    """Set up the logbook and a hub with a controller; return the command events."""
+    hass.config.components.add("recorder")
+    assert await async_setup_component(hass, "logbook", {})
+    await setup_hub(hass)
+    await report(hass)
+    return async_capture_events(hass, EVENT_COMMAND)
+
+
+async def test_completed_feed(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    events: list[Event],
+) -> None:
+    """A feeding that completed names the pond, the amount and the duration."""
+    pressing = await start(press(hass, "button.pond_1_feed"))
+    command = last_command(mqtt_mock)
+    await answer(hass, "ack", command)
+    await pressing
+    await tick(hass, freezer, 31)
+    await answer(hass, "complete", command)
+    assert entries(hass, events) == [("Pond 1", "fed 100 g, done in 31 s")]
+    assert humanify(hass, events)[0]["domain"] == DOMAIN
+
+
+async def test_failed_fill_in_percent(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, events: list[Event]
+) -> None:
+    """The level reads in % as the user set it, with the controller's message."""
+    await set_geometry(hass, pond=2)
+    pressing = await start(press(hass, "button.pond_2_fill"))
+    command = last_command(mqtt_mock)
+    await answer(hass, "ack", command)
+    await pressing
+    await answer(hass, "complete", command, success=False, message="float switch stuck")
+    assert entries(hass, events) == [
+        ("Pond 2", "fill to 80 % failed: float switch stuck")
+    ]
+
+
+async def test_flush_and_valve(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    events: list[Event],
+) -> None:
+    """A flush lists both levels; a valve says which valve moved."""
+    await set_geometry(hass)
+    pressing = await start(press(hass, "button.pond_1_flush"))
+    command = last_command(mqtt_mock)
+    await answer(hass, "ack", command)
+    await pressing
+    await tick(hass, freezer, 50)
+    send(hass, "heartbeat", HEARTBEAT)
+    await tick(hass, freezer, 50)
+    send(hass, "heartbeat", HEARTBEAT)
+    await tick(hass, freezer, 25)
+    await answer(hass, "complete", command)
+
+    turning = await start(
+        hass.services.async_call(
+            Platform.SWITCH,
+            SERVICE_TURN_ON,
+            {ATTR_ENTITY_ID: "switch.pond_1_inlet_valve"},
+            blocking=True,
+        )
+    )
+    command = last_command(mqtt_mock)
+    await tick(hass, freezer, 3.2)
+    await answer(hass, "complete", command)
+    await turning
+    assert entries(hass, events) == [
+        ("Pond 1", "flushed: drained to 20 % and refilled to 80 % in 2 min 5 s"),
+        ("Pond 1", "opened the inlet valve in 3.2 s"),
+    ]
+
+
+async def test_reboot(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    events: list[Event],
+) -> None:
+    """A reboot completes with the next startup and names the controller."""
+    pressing = await start(press(hass, "button.pond_controller_4134_reboot"))
+    await answer(hass, "ack", last_command(mqtt_mock))
+    await pressing
+    await tick(hass, freezer, 12)
+    send(hass, "startup", STARTUP)
+    await hass.async_block_till_done()
+    assert entries(hass, events) == [("Pond controller 4134", "restarted in 12 s")]
+
+
+async def test_refused_and_timed_out(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    events: list[Event],
+) -> None:
+    """Refusals carry the message and code; timeouts say what was missing."""
+    pressing = await start(press(hass, "button.pond_1_feed"))
+    await answer(
+        hass,
+        "ack",
+        last_command(mqtt_mock),
+        success=False,
+        message="hopper empty",
+        error_code="E_HOPPER",
+    )
+    with pytest.raises(HomeAssistantError):
+        await pressing
+
+    pressing = await start(press(hass, "button.pond_2_feed"))
+    await tick(hass, freezer, 10)
+    with pytest.raises(HomeAssistantError):
+        await pressing
+    assert entries(hass, events) == [
+        ("Pond 1", "feed 100 g refused: hopper empty (E_HOPPER)"),
+        ("Pond 2", "feed 100 g timed out: no acknowledgement within 10 s"),
+    ]
+
+
+async def test_user_names_are_used(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    device_registry: dr.DeviceRegistry,
+    events: list[Event],
+) -> None:
+    """A device the user renamed appears under its new name."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{DEVICE_ID}_pond1"), entry.entry_id
+    )
+    assert device is not None
+    device_registry.async_update_device(device.id, name_by_user="Koi pond")
+    pressing = await start(press(hass, "button.pond_1_feed"))
+    await answer(hass, "complete", last_command(mqtt_mock))
+    await pressing
+    assert entries(hass, events) == [("Koi pond", "fed 100 g, done in 0.0 s")]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            {
+                "command_type": "THRESH",
+                "controller": DEVICE_ID,
+                "pond": None,
+                "parameters": {"p": "ph", "l": 6.5, "u": 8.5},
+                "state": "completed",
+                "ms_to_complete": 800,
+            },
+            ("Pond controller 4134", "set the ph limits to 6.5 to 8.5"),
+        ),
+        (
+            {
+                "command_type": "FW",
+                "controller": DEVICE_ID,
+                "pond": None,
+                "parameters": {"url": "https://x.example/fw.bin"},
+                "state": "failed",
+                "error_code": "E_OTA",
+            },
+            (
+                "Pond controller 4134",
+                "firmware update from https://x.example/fw.bin failed: E_OTA",
+            ),
+        ),
+        (
+            {
+                "command_type": "WATER_DRAIN",
+                "controller": DEVICE_ID,
+                "pond": 1,
+                "parameters": {"level": 130},
+                "state": "cancelled",
+                "message": "stopped",
+            },
+            ("Pond 1", "drain to 130 cm below the sensor cancelled: stopped"),
+        ),
+        (
+            {
+                "command_type": "FEED",
+                "controller": DEVICE_ID,
+                "pond": 1,
+                "parameters": {"grams": 100},
+                "state": "completed",
+                "ms_to_complete": 4_000_000,
+            },
+            ("Pond 1", "FEED completed"),
+        ),
+        (
+            {
+                "command_type": "REBOOT",
+                "controller": DEVICE_ID,
+                "pond": None,
+                "parameters": {},
+                "state": "completed",
+                "ms_to_complete": 3_725_000,
+            },
+            ("Pond controller 4134", "restarted in 1 h 2 min"),
+        ),
+        (
+            {
+                "command_type": "DANCE",
+                "controller": "aa:bb:cc:dd:ee:ff",
+                "pond": 2,
+                "state": "completed",
+            },
+            ("aa:bb:cc:dd:ee:ff pond 2", "DANCE completed"),
+        ),
+    ],
+)
+async def test_other_commands_and_old_events(
+    hass: HomeAssistant,
+    events: list[Event],
+    data: dict[str, Any],
+    expected: tuple[str, str],
+) -> None:
+    """Every command type has words; events the phrasing cannot fill still read."""
+    hass.bus.async_fire(EVENT_COMMAND, data)
+    await hass.async_block_till_done()
+    assert entries(hass, events) == [expected]
+
+
+async def test_device_missing_from_the_registry(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, events: list[Event]
+) -> None:
+    """A pond whose device entry is gone still reads under the pond's own name."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{DEVICE_ID}_pond2"), entry.entry_id
+    )
+    assert device is not None
+    device_registry.async_remove_device(device.id)
+    hass.bus.async_fire(
+        EVENT_COMMAND,
+        {
+            "command_type": "FEED",
+            "controller": DEVICE_ID,
+            "pond": 2,
+            "parameters": {"amount": 20, "unit": "grams"},
+            "state": "completed",
+            "ms_to_complete": 1500,
+        },
+    )
+    await hass.async_block_till_done()
+    assert entries(hass, events) == [("Pond 2", "fed 20 g, done in 1.5 s")]

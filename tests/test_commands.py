@@ -701,9 +701,11 @@ async def test_answers(
     assert events[0].data == {
         "command_id": command.command_id,
         "command_type": "FEED",
+        "device_id": pond_of(hub).device_entry_id,
         "controller": DEVICE_ID,
         "pond": 1,
         "parameters": {"amount": 250, "unit": "grams"},
+        "request": {},
         "state": state.value,
         "attempts": 1,
         "ms_to_ack": ack_ms,

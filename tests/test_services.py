@@ -36,6 +36,7 @@ POND_1: Final = f"{DEVICE_ID}_pond1"
 POND_2: Final = f"{DEVICE_ID}_pond2"
 CONTROLLER_NAME: Final = "Pond controller 4134"
 FIRMWARE_URL: Final = "https://firmware.example.com/future-fish/1.2.0.bin"
+LEVELS: Final = ("level", "drain_level", "fill_level")
 ACTIONS: Final = ("feed", "water", "update_firmware", "reboot", "set_threshold")
 STRINGS: Final = Path(services.__file__).parent / "strings.json"
 # Stands for the id the hub chose in the commands the tests expect.
@@ -116,9 +117,18 @@ def command_id(published: dict[str, Any]) -> str:
 
 
 def response(
-    published: dict[str, Any], pond: int | None, *, state: str = "acknowledged"
+    published: dict[str, Any],
+    pond: int | None,
+    *,
+    device: str,
+    request: dict[str, float] | None = None,
+    state: str = "acknowledged",
 ) -> dict[str, Any]:
-    """Return the response data expected for a published command."""
+    """Return the response data expected for a published command.
+
+    `device` is the registry id of the pond or controller commanded, `request` the
+    levels in % the action was given.
+    """
     if "command_type" in published:
         command_type, parameters = published["command_type"], published["parameters"]
     else:
@@ -131,9 +141,11 @@ def response(
     return {
         "command_id": command_id(published),
         "command_type": command_type,
+        "device_id": device,
         "controller": DEVICE_ID,
         "pond": pond,
         "parameters": parameters,
+        "request": request or {},
         "state": state,
         "attempts": 1,
         # Time is frozen: the answers came "at once".
@@ -258,7 +270,10 @@ async def test_action_publishes_command_and_returns_it(
     assert len(command_id(published[0])) == 32
     topic, _, qos, retain = mqtt_mock.async_publish.call_args.args
     assert (topic, qos, retain) == (f"ff/{MAC}/commands", 2, False)
-    assert result == response(published[0], pond)
+    levels = {key: data[key] for key in LEVELS if key in data}
+    assert result == response(
+        published[0], pond, device=device_id(hass, device), request=levels
+    )
 
 
 async def test_response_data_only_when_asked(
@@ -316,7 +331,7 @@ async def test_wait_for_completion_waits_for_complete(
     result = await task
 
     assert result == {
-        **response(published[0], 1, state="completed"),
+        **response(published[0], 1, device=device_id(hass, POND_1), state="completed"),
         "message": "fed 50 g",
     }
 
@@ -358,7 +373,9 @@ async def test_reboot_completes_when_the_controller_starts(
     result = await call(hass, "reboot", CONTROLLER, wait_for_completion=True)
 
     assert result == {
-        **response(published[0], None, state="completed"),
+        **response(
+            published[0], None, device=device_id(hass, CONTROLLER), state="completed"
+        ),
         "message": "restarted",
     }
 

@@ -120,6 +120,9 @@ async def async_water(
     The levels the user entered are what is sent (PROTOCOL 8.6), as distances
     computed from the pond's geometry.
     """
+    # The levels as the user gave them, for the logbook and scripts: the controller
+    # only gets distances, which depend on the geometry at the time.
+    request: dict[str, float] = {}
     if action in VALVE_COMMANDS:
         command_type = VALVE_COMMANDS[action]
         parameters = water_parameters(command_type)
@@ -136,6 +139,7 @@ async def async_water(
         parameters = flush_parameters(
             _distance(pond, drain_level), _distance(pond, fill_level)
         )
+        request = {"drain_level": drain_level, "fill_level": fill_level}
     else:
         if level is None:
             raise _invalid("level_missing", action=action.value)
@@ -145,8 +149,14 @@ async def async_water(
             else CommandType.WATER_DRAIN
         )
         parameters = water_parameters(command_type, _distance(pond, level))
+        request = {"level": level}
     return await hub.commands.async_send(
-        pond.controller, command_type, pond.position, parameters, context
+        pond.controller,
+        command_type,
+        pond.position,
+        parameters,
+        context,
+        request=request,
     )
 
 

@@ -133,6 +133,7 @@ class Command:
     command_type: CommandType
     pond: int | None
     parameters: dict[str, Any]
+    request: dict[str, float]
     context: Context | None
     ack_timeout: timedelta
     completion_timeout: timedelta
@@ -166,12 +167,16 @@ class Command:
 
     def as_dict(self) -> dict[str, Any]:
         """Return what scripts, events and diagnostics see of the command."""
+        pond = self.controller.ponds.get(self.pond) if self.pond else None
         return {
             "command_id": self.command_id,
             "command_type": self.command_type.value,
+            # The device registry id, which the logbook and device pages filter on.
+            "device_id": (self.controller if pond is None else pond).device_entry_id,
             "controller": self.controller.device_id,
             "pond": self.pond,
             "parameters": self.parameters,
+            "request": self.request,
             "state": self.state.value,
             "attempts": self.attempts,
             "ms_to_ack": self.ms_to_ack,
@@ -244,8 +249,14 @@ class CommandTracker:
         pond: int | None,
         parameters: Mapping[str, Any],
         context: Context | None = None,
+        *,
+        request: Mapping[str, float] | None = None,
     ) -> Command:
-        """Publish a command and start following it; raise if it cannot be sent."""
+        """Publish a command and start following it; raise if it cannot be sent.
+
+        `request` is what the user asked in their own terms (water levels in %),
+        reported with the command where `parameters` carry the controller's.
+        """
         if not self.hub.connected:
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="mqtt_disconnected"
@@ -279,6 +290,7 @@ class CommandTracker:
             command_type=command_type,
             pond=pond,
             parameters=dict(parameters),
+            request=dict(request or {}),
             context=context,
             ack_timeout=(
                 self.settings.completion_timeouts[command_type]

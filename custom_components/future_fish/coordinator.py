@@ -450,13 +450,17 @@ class FutureFishHub:
 
     @callback
     def _async_register_pond_device(self, pond: PondState) -> None:
-        dr.async_get(self.hass).async_get_or_create(
-            config_entry_id=self.entry.entry_id,
-            identifiers={(DOMAIN, pond.device_key)},
-            manufacturer=MANUFACTURER,
-            model="Pond",
-            name=pond.name,
-            via_device_id=pond.controller.device_entry_id,
+        pond.device_entry_id = (
+            dr.async_get(self.hass)
+            .async_get_or_create(
+                config_entry_id=self.entry.entry_id,
+                identifiers={(DOMAIN, pond.device_key)},
+                manufacturer=MANUFACTURER,
+                model="Pond",
+                name=pond.name,
+                via_device_id=pond.controller.device_entry_id,
+            )
+            .id
         )
 
     @callback

@@ -67,6 +67,12 @@ PHRASINGS: Final[Mapping[CommandType, Phrasing]] = {
         "applied the new configuration", "configuration update"
     ),
 }
+# Where the level the user asked for (in %) is in the event's `request`.
+REQUESTED_LEVELS: Final = {
+    "level": "level",
+    "drain": "drain_level",
+    "fill": "fill_level",
+}
 # Durations shorter than this are given in tenths of a second.
 TENTHS_BELOW_MS: Final = 10_000
 # How a command that did not complete reads; {reason} is ": message (code)".
@@ -130,8 +136,11 @@ def _placeholders(data: Mapping[str, Any], pond: PondState | None) -> dict[str, 
     for name, field in numbers.items():
         if isinstance(number := parameters.get(field), int | float):
             values[name] = f"{number:g}"
+    requested: Mapping[str, Any] = data.get("request") or {}
     for name, field in levels.items():
-        if isinstance(distance := parameters.get(field), int | float):
+        if isinstance(percent := requested.get(REQUESTED_LEVELS[name]), int | float):
+            values[name] = f"{percent:g} %"
+        elif isinstance(distance := parameters.get(field), int | float):
             values[name] = _level(distance, pond)
     if isinstance(ms := data.get("ms_to_complete"), int | float):
         values["duration"] = _duration(ms)

@@ -124,6 +124,7 @@ class PondState(Observable):
         self.controller = controller
         self.position = position
         self.missing_geometry_reported = False
+        self.device_entry_id: str | None = None
 
     @property
     def device_key(self) -> str:

@@ -122,7 +122,10 @@ async def test_status_offline_is_immediate(
 async def test_status_of_unknown_controllers(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
-    """A retained `offline` creates nothing; `online` announces a new controller."""
+    """A retained `offline` creates nothing; `online` makes a controller known.
+
+    It is shown once it says who it is, with the status already taken into account.
+    """
     await setup_hub(hass)
     send(hass, "status", "offline")
     send(hass, "status", "sleeping", device=OTHER_MAC)
@@ -130,6 +133,9 @@ async def test_status_of_unknown_controllers(
     assert hass.states.async_entity_ids() == []
 
     send(hass, "status", '"online"', device=OTHER_MAC)
+    await hass.async_block_till_done()
+    assert hass.states.async_entity_ids() == []
+    send(hass, "heartbeat", {}, device=OTHER_MAC)
     await hass.async_block_till_done()
     assert hass.states.get(OTHER_CONNECTIVITY).state == STATE_ON
 

@@ -1,8 +1,10 @@
 """Entities: what controllers report, how it is validated and derived."""
 
+from datetime import timedelta
 import logging
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
@@ -115,6 +117,7 @@ async def test_partial_messages_keep_other_values(
 async def test_flat_format(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
     """Older firmware sends a flat object with water levels already in %."""
     await setup_hub(hass)
+    send(hass, "heartbeat", {})
     send(
         hass,
         "sensors",
@@ -132,6 +135,42 @@ async def test_flat_format(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> 
     assert state(hass, WATER_LEVEL) == "73"
     assert state(hass, "sensor.pond_2_water_level") == "40"
     assert state(hass, "sensor.pond_2_feed_level") == "12"
+
+
+async def test_names_do_not_depend_on_message_order(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Telemetry heard before the controller's name still gets named entity ids."""
+    await setup_hub(hass)
+    send(hass, "sensors", SENSORS_A)
+    send(hass, "sensors", SENSORS_B)
+    await hass.async_block_till_done()
+    assert hass.states.async_entity_ids() == []
+
+    send(hass, "heartbeat", {**HEARTBEAT, "device_name": "North"})
+    await hass.async_block_till_done()
+    assert state(hass, "sensor.north_water_temperature") == "26.4"
+    assert state(hass, "sensor.north_pond_2_feed_level") == "64"
+    assert state(hass, "button.north_pond_1_feed") == STATE_UNKNOWN
+
+
+async def test_controller_that_never_says_who_it_is(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
+) -> None:
+    """A controller sending only telemetry is shown after 25 s, with default names."""
+    await setup_hub(hass)
+    send(hass, "sensors", {"data": {"temperature": 20.5, "feed1": 40}})
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=24))
+    send(hass, "sensors", {"data": {"temperature": 20.6}})
+    await hass.async_block_till_done()
+    assert hass.states.async_entity_ids() == []
+
+    freezer.tick(timedelta(seconds=1))
+    send(hass, "sensors", {"data": {"temperature": 20.7}})
+    await hass.async_block_till_done()
+    assert state(hass, f"{CONTROLLER}_water_temperature") == "20.7"
+    assert state(hass, "sensor.pond_1_feed_level") == "40"
 
 
 async def test_water_level_from_geometry(

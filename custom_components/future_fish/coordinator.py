@@ -73,6 +73,11 @@ ADMITTING_KINDS: Final = frozenset(
     {MessageKind.STARTUP, MessageKind.HEARTBEAT, MessageKind.SENSORS}
 )
 ISSUE_MISSING_GEOMETRY: Final = "missing_geometry"
+# A new controller is shown once it said who it is (startup or heartbeat, at least
+# every 20 s), so its devices and entity ids carry its own name from the start
+# whichever message Home Assistant heard first; one that never says is shown anyway
+# after this long.
+ANNOUNCE_WAIT: Final = timedelta(seconds=25)
 
 
 class StoredController(TypedDict):
@@ -158,6 +163,7 @@ class FutureFishHub:
                 pond = PondState(controller, int(position))
                 pond.values.update(settings)
                 controller.ponds[pond.position] = pond
+            controller.announced = controller.identified = True
             self._add(controller)
 
     async def async_start(self) -> None:
@@ -206,9 +212,10 @@ class FutureFishHub:
         self._controller_listeners.append(on_controller)
         self._pond_listeners.append(on_pond)
         for controller in self.controllers.values():
-            on_controller(controller)
-            for pond in controller.ponds.values():
-                on_pond(pond)
+            if controller.announced:
+                on_controller(controller)
+                for pond in controller.ponds.values():
+                    on_pond(pond)
 
         @callback
         def remove() -> None:
@@ -244,13 +251,15 @@ class FutureFishHub:
             if controller is None:
                 if kind not in ADMITTING_KINDS:
                     return
-                controller = self._async_admit(device_id, raw_id)
+                controller = self._async_admit(device_id, raw_id, now)
                 if controller is None:
                     return
             self._async_seen(controller, raw_id, kind, now)
             self._handlers[kind](controller, payload, now)
         except ProtocolError as err:
             self._async_drop(controller, kind, err.reason, now)
+        if controller is not None and not controller.announced:
+            self._async_announce_when_known(controller, now)
 
     @callback
     def _async_handle_status(
@@ -266,7 +275,7 @@ class FutureFishHub:
             # A retained `offline` of a controller we never knew must not create one.
             if not online:
                 return
-            controller = self._async_admit(device_id, raw_id)
+            controller = self._async_admit(device_id, raw_id, now)
             if controller is None:
                 return
         if online:
@@ -298,6 +307,7 @@ class FutureFishHub:
         self, controller: ControllerState, payload: dict[str, Any], now: datetime
     ) -> None:
         identity = parse_identity(payload)
+        controller.identified = True
         self._async_report_rejections(controller, identity.rejections, now)
         self._async_apply_identity(controller, identity)
         controller.async_update(
@@ -327,7 +337,8 @@ class FutureFishHub:
         if identity.timestamp is not None:
             controller.controller_time = identity.timestamp
         controller.async_update({FIRMWARE_VERSION: controller.firmware_version})
-        self._async_register_devices(controller)
+        if controller.announced:
+            self._async_register_devices(controller)
 
     @callback
     def _async_handle_sensors(
@@ -383,18 +394,36 @@ class FutureFishHub:
     # --- controllers and ponds ----------------------------------------------------------
 
     @callback
-    def _async_admit(self, device_id: str, raw_id: str) -> ControllerState | None:
+    def _async_admit(
+        self, device_id: str, raw_id: str, now: datetime
+    ) -> ControllerState | None:
         if not self.add_new_controllers:
             self.ignored_controllers[device_id] += 1
             return None
         controller = ControllerState(device_id, raw_id)
+        controller.first_seen = now
         self._add(controller)
+        return controller
+
+    @callback
+    def _async_announce_when_known(
+        self, controller: ControllerState, now: datetime
+    ) -> None:
+        """Create the devices and entities of a new controller once it is known."""
+        if not controller.identified and (
+            controller.first_seen is not None
+            and now - controller.first_seen < ANNOUNCE_WAIT
+        ):
+            return
+        controller.announced = True
         LOGGER.info("Found Future Fish controller %s", controller.name)
         self._async_register_devices(controller)
         for listener in self._controller_listeners:
             listener(controller)
+        for pond in controller.ponds.values():
+            for pond_listener in self._pond_listeners:
+                pond_listener(pond)
         self._async_schedule_save()
-        return controller
 
     def _add(self, controller: ControllerState) -> None:
         self.controllers[controller.device_id] = controller
@@ -404,13 +433,12 @@ class FutureFishHub:
     def _async_add_pond(self, controller: ControllerState, position: int) -> PondState:
         pond = PondState(controller, position)
         controller.ponds[position] = pond
-        if controller.device_entry_id is None:
-            self._async_register_devices(controller)
-        else:
+        # Before its controller is announced, the announcement creates it.
+        if controller.announced:
             self._async_register_pond_device(pond)
-        for listener in self._pond_listeners:
-            listener(pond)
-        self._async_schedule_save()
+            for listener in self._pond_listeners:
+                listener(pond)
+            self._async_schedule_save()
         return pond
 
     @callback

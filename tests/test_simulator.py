@@ -756,6 +756,7 @@ async def test_shared_connection_library(broker: Mosquitto, observer: Observer) 
         observer.command(device_id, standard("REBOOT", None))
         await wait_until(lambda: len(observer.messages("startup", device_id)) == 2)
     assert fleet.stats.published >= 600
+    assert fleet.stats.delivered >= 600
     assert fleet.stats.commands_executed == 2
     assert {m.device_id for m in observer.messages("startup")} == set(fleet.device_ids)
 

@@ -16,7 +16,7 @@ Library (what the CLI does; run it in your own event loop):
     async with Fleet(FleetOptions(port=port, count=1000, shared_connection=True,
                                   rate_multiplier=10, qos=0)) as fleet:
         await fleet.wait_ready()
-        ...  # fleet.stats counts what was published
+        ...  # fleet.stats counts what was published, delivered, late ...
 
 Ids and identity
     Ids are Wi-Fi MACs `EC:E3:34:xx:xx:xx`, drawn from `seed` (the same seed gives the

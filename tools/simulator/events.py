@@ -35,6 +35,9 @@ class Stats:
 
     # Messages handed to MQTT (QoS 0 ones may still be lost on the wire).
     published: int = 0
+    # Messages the broker has: PUBACK or PUBCOMP received, QoS 0 written out. Falling
+    # behind `published` means the broker (or the QoS 1/2 window) is the bottleneck.
+    delivered: int = 0
     # Messages a controller produced while its connection was down: lost, as on a
     # real controller, which does not buffer.
     unsent: int = 0

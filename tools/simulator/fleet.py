@@ -138,6 +138,7 @@ class Fleet:
             ],
             on_up=partial(self._link_up, group),
             on_message=self._dispatch,
+            on_delivered=self._delivered,
             executor=executor,
             will=will,
             max_inflight=_SHARED_MAX_INFLIGHT if shared else 20,
@@ -151,6 +152,9 @@ class Fleet:
     def _link_up(group: Sequence[Controller]) -> None:
         for controller in group:
             controller.link_up()
+
+    def _delivered(self) -> None:
+        self.stats.delivered += 1
 
     def _dispatch(self, topic: str, payload: bytes) -> None:
         if (controller := self._by_topic.get(topic)) is not None:

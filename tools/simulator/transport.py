@@ -61,7 +61,8 @@ class MqttConnection:
 
     `on_up` runs once the connection is usable: connected and every subscription
     acknowledged, so that a command sent after it is received. `on_message` gets the
-    topic and payload of every message.
+    topic and payload of every message. `on_delivered` runs for every message the
+    broker has (PUBACK, PUBCOMP, or written out for QoS 0).
     """
 
     def __init__(
@@ -72,6 +73,7 @@ class MqttConnection:
         subscriptions: Sequence[tuple[str, int]],
         on_up: Callable[[], None],
         on_message: Callable[[str, bytes], None],
+        on_delivered: Callable[[], None],
         executor: Executor,
         will: Will | None = None,
         max_inflight: int = 20,
@@ -84,6 +86,7 @@ class MqttConnection:
         self._subscriptions = list(subscriptions)
         self._on_up = on_up
         self._on_message = on_message
+        self._on_delivered = on_delivered
         self._executor = executor
         self._rng = random.Random(client_id)
         self._up = False
@@ -287,6 +290,7 @@ class MqttConnection:
         _reason_code: ReasonCode,
         _properties: Any,
     ) -> None:
+        self._on_delivered()
         delivery = self._deliveries.get(mid)
         if delivery is not None and not delivery.done():
             delivery.set_result(True)

@@ -295,7 +295,7 @@ async def test_offline_controller_cannot_install(
     [
         ({"status": 404}, "Error requesting"),
         ({"exc": TimeoutError()}, "Timeout fetching"),
-        ({"text": "<html>not a manifest</html>"}, "the manifest is not JSON"),
+        ({"text": "<html>not a manifest</html>"}, "manifest is not JSON"),
         ({"json": ["1.2.0"]}, "not a JSON object"),
         ({"json": {"url": FIRMWARE_URL}}, "no valid `version`"),
         ({"json": {"version": "1.2.0"}}, "no `url`"),

@@ -57,25 +57,34 @@ class FirmwareRelease:
     release_notes: str | None
 
 
+def _unusable(key: str, **placeholders: str) -> UpdateFailed:
+    """Return the error of a manifest that cannot be used, in the user's language."""
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
 def parse_manifest(body: bytes) -> FirmwareRelease:
     """Return the release a manifest describes; raise UpdateFailed if it is none."""
     if len(body) > MANIFEST_MAX_BYTES:
-        raise UpdateFailed(f"the manifest is larger than {MANIFEST_MAX_BYTES} bytes")
+        raise _unusable("manifest_too_large", maximum=str(MANIFEST_MAX_BYTES))
     try:
         manifest = json.loads(body)
     except ValueError as err:
-        raise UpdateFailed(f"the manifest is not JSON: {err}") from err
+        raise _unusable("manifest_not_json", error=str(err)) from err
     if not isinstance(manifest, dict):
-        raise UpdateFailed("the manifest is not a JSON object")
+        raise _unusable("manifest_not_object")
     version = manifest.get("version")
     url = manifest.get("url")
     notes = manifest.get("release_notes")
     if not isinstance(version, str) or not 0 < len(version) <= MAX_VERSION_LENGTH:
-        raise UpdateFailed("the manifest has no valid `version`")
+        raise _unusable("manifest_no_version")
     if not isinstance(url, str) or not url:
-        raise UpdateFailed("the manifest has no `url`")
+        raise _unusable("manifest_no_url")
     if notes is not None and not isinstance(notes, str):
-        raise UpdateFailed("the manifest's `release_notes` is not text")
+        raise _unusable("manifest_notes_not_text")
     return FirmwareRelease(version=version, url=url, release_notes=notes or None)
 
 

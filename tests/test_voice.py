@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from .common import ACCEPTED, answer_commands, report, setup_hub
+from .doc_examples import automation
 
 TEMPERATURE: Final = "sensor.pond_controller_4134_water_temperature"
 FEED: Final = "button.pond_1_feed"
@@ -101,6 +102,7 @@ class ValveCase(NamedTuple):
     command_type: str
     pond: int
     state: str
+    question: str
 
 
 @pytest.mark.usefixtures("entry")
@@ -114,6 +116,7 @@ class ValveCase(NamedTuple):
             "WATER_INLET_OPEN",
             1,
             "on",
+            "is pond 1 inlet valve on",
         ),
         ValveCase(
             "turn on the pond 2 outlet valve",
@@ -122,6 +125,7 @@ class ValveCase(NamedTuple):
             "WATER_OUTLET_OPEN",
             2,
             "on",
+            "is the pond 2 outlet valve on",
         ),
         ValveCase(
             "turn off pond 1 outlet valve",
@@ -130,6 +134,7 @@ class ValveCase(NamedTuple):
             "WATER_OUTLET_CLOSE",
             1,
             "off",
+            "is pond 1 outlet valve off",
         ),
     ],
     ids=lambda case: case.sentence,
@@ -146,10 +151,23 @@ async def test_valves_by_their_full_name(
     assert [(sent["command_type"], sent["pond_position"]) for sent in published] == [
         (case.command_type, case.pond)
     ]
-    # The switch shows what the controller confirmed.
+    # The switch shows what the controller confirmed, and Assist knows it.
     state = hass.states.get(case.entity_id)
     assert state is not None
     assert state.state == case.state
+    response = await say(hass, case.question)
+    assert response.response_type is intent.IntentResponseType.QUERY_ANSWER
+    assert speech(response) == "Yes"
+
+
+@pytest.mark.usefixtures("entry")
+async def test_open_is_not_for_switches(
+    hass: HomeAssistant, published: list[dict[str, Any]]
+) -> None:
+    """Saying "open" is for valves and covers; the valves here are switches."""
+    response = await say(hass, "open pond 1 inlet valve")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert published == []
 
 
 def put_ponds_in_areas(
@@ -258,33 +276,12 @@ async def test_no_built_in_sentence_presses_a_button(
 
 
 def feed_by_voice(pond_device_id: str) -> dict[str, Any]:
-    """Return README.md's voice feeding automation, for the Pond 1 device."""
-    return {
-        "alias": "Feed pond 1 by voice",
-        "triggers": [
-            {
-                "trigger": "conversation",
-                "command": ["press pond 1 feed", "feed [the fish in] pond 1"],
-            }
-        ],
-        "actions": [
-            {
-                "action": "future_fish.feed",
-                "data": {
-                    "device_id": pond_device_id,
-                    "amount": "{{ states('number.pond_1_feed_amount') }}",
-                },
-                "response_variable": "feeding",
-                "continue_on_error": True,
-            },
-            {
-                "set_conversation_response": (
-                    "{% if feeding is defined %}Feeding pond 1"
-                    "{% else %}Pond 1 was not fed, the logbook says why{% endif %}"
-                )
-            },
-        ],
-    }
+    """Return README.md's voice feeding automation, for this Pond 1 device."""
+    config = automation("Feed pond 1 by voice")
+    feed = config["actions"][0]
+    assert feed["action"] == "future_fish.feed"
+    feed["data"]["device_id"] = pond_device_id
+    return config
 
 
 @pytest.mark.parametrize("sentence", ["press pond 1 feed", "feed the fish in pond 1"])
@@ -294,7 +291,7 @@ async def test_feed_by_voice_with_the_readme_automation(
     entry: MockConfigEntry,
     sentence: str,
 ) -> None:
-    """A conversation trigger feeds pond 1 and says whether the controller agreed."""
+    """README's conversation trigger feeds pond 1, and says if the controller agreed."""
     assert await async_setup_component(
         hass,
         "automation",

@@ -22,6 +22,7 @@ from homeassistant.components.script.config import (
     async_validate_config_item as async_validate_script,
 )
 from homeassistant.core import HomeAssistant
+import probatio
 import pytest
 import yaml
 
@@ -354,3 +355,16 @@ async def test_examples_are_valid_configuration(
         await async_validate_automation(hass, example.key, example.config)
     else:
         await async_validate_script(hass, example.key, example.config)
+
+
+async def test_validation_would_catch_a_broken_example(hass: HomeAssistant) -> None:
+    """The validation above is strict: a typo in an example does not pass."""
+    config = {
+        "alias": "Broken",
+        "triggers": [{"trigger": "time", "at": "08:00:00"}],
+        "actions": [{"action": "notify.notify", "data": {"message": "{{ oops"}}],
+    }
+    with pytest.raises(probatio.Invalid):
+        await async_validate_automation(hass, "Broken", config)
+    with pytest.raises(probatio.Invalid):
+        await async_validate_script(hass, "broken", {"sequence": [{"actoin": "x.y"}]})

@@ -4,9 +4,16 @@
 would, through Home Assistant's own onboarding and config-flow APIs (an owner
 account, the MQTT integration pointing at our broker, and a Future Fish hub), so
 nothing depends on private storage formats. Ctrl-C stops everything it started.
+
+`run_stack()` is the same stack as a context manager, for tools that need it running
+in a throwaway configuration directory on free ports (`tools.screenshots`).
 """
 
 import argparse
+import asyncio
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 import json
 import os
 from pathlib import Path
@@ -16,17 +23,20 @@ import subprocess
 import sys
 import time
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import aiohttp
 
 from tools.broker import Mosquitto
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
-HA_URL = "http://127.0.0.1:8123"
-CLIENT_ID = f"{HA_URL}/"
+HTTP_PORT = 8123
+# Installed by `scripts/setup --develop` in other versions than Home Assistant pins.
+ASSIST_AUDIO_PACKAGES = ("pymicro-vad", "pyspeex-noise")
 USERNAME = "dev"
 PASSWORD = "future-fish"  # noqa: S105 - a local development login, printed on start
 # Not `default_config:`: several of its integrations need ffmpeg or voice packages
@@ -44,10 +54,17 @@ logger:
   logs:
     custom_components.future_fish: debug
 """
+# Only for a port other than Home Assistant's default: it starts such a port as a
+# trial that the owner must confirm, which _bootstrap does.
+HTTP_YAML = """
+http:
+  server_port: {port}
+"""
 
 
 def _request(
     method: str,
+    url: str,
     path: str,
     body: dict[str, Any] | None = None,
     *,
@@ -65,7 +82,7 @@ def _request(
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
     request = urllib.request.Request(  # noqa: S310 - always our own loopback URL
-        HA_URL + path, data=data, headers=headers, method=method
+        url + path, data=data, headers=headers, method=method
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -76,14 +93,16 @@ def _request(
         ) from err
 
 
-def _wait_for_home_assistant(process: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_for_home_assistant(
+    process: subprocess.Popen[bytes], url: str, timeout: float
+) -> None:
     """Wait until the HTTP API answers (a first start installs nothing, ~20 s)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit("develop: Home Assistant exited; see its output above")
+            raise SystemExit("develop: Home Assistant exited; see its output")
         try:
-            _request("GET", "/api/onboarding")
+            _request("GET", url, "/api/onboarding")
         except urllib.error.URLError, ConnectionError, TimeoutError:
             time.sleep(0.5)
         else:
@@ -91,16 +110,44 @@ def _wait_for_home_assistant(process: subprocess.Popen[bytes], timeout: float) -
     raise SystemExit(f"develop: Home Assistant did not answer within {timeout:.0f} s")
 
 
-def _flow(token: str, handler: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+def _websocket(url: str, token: str, message: dict[str, Any]) -> Any:
+    """Send one command over Home Assistant's WebSocket API and return its result."""
+
+    async def call() -> Any:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{url}/api/websocket") as socket,
+        ):
+            await socket.receive_json()  # auth_required
+            await socket.send_json({"type": "auth", "access_token": token})
+            if (answer := await socket.receive_json())["type"] != "auth_ok":
+                raise SystemExit(f"develop: WebSocket login failed: {answer}")
+            await socket.send_json({"id": 1, **message})
+            answer = await socket.receive_json()
+        if not answer["success"]:
+            raise SystemExit(f"develop: {message['type']} failed: {answer}")
+        return answer["result"]
+
+    return asyncio.run(call())
+
+
+def _flow(
+    url: str, token: str, handler: str, answers: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Run a config flow to its end, answering each form in turn."""
     result: dict[str, Any] = _request(
-        "POST", "/api/config/config_entries/flow", {"handler": handler}, token=token
+        "POST",
+        url,
+        "/api/config/config_entries/flow",
+        {"handler": handler},
+        token=token,
     )
     for answer in answers:
         if result["type"] != "form":
             break
         result = _request(
             "POST",
+            url,
             f"/api/config/config_entries/flow/{result['flow_id']}",
             answer,
             token=token,
@@ -110,39 +157,88 @@ def _flow(token: str, handler: str, answers: list[dict[str, Any]]) -> dict[str, 
     return result
 
 
-def _bootstrap(mqtt_port: int) -> None:
+def _token(url: str, auth_code: str) -> str:
+    """Exchange an authorization code for an access token."""
+    token: str = _request(
+        "POST",
+        url,
+        "/auth/token",
+        {"grant_type": "authorization_code", "code": auth_code, "client_id": f"{url}/"},
+        form=True,
+    )["access_token"]
+    return token
+
+
+def _log_in(url: str) -> str:
+    """Log in as the developer through the login flow, as the frontend does."""
+    flow = _request(
+        "POST",
+        url,
+        "/auth/login_flow",
+        {
+            "client_id": f"{url}/",
+            "handler": ["homeassistant", None],
+            "redirect_uri": f"{url}/?auth_callback=1",
+        },
+    )
+    result = _request(
+        "POST",
+        url,
+        f"/auth/login_flow/{flow['flow_id']}",
+        {"client_id": f"{url}/", "username": USERNAME, "password": PASSWORD},
+    )
+    if result["type"] != "create_entry":
+        raise SystemExit(f"develop: logging in as {USERNAME!r} failed: {result}")
+    return _token(url, result["result"])
+
+
+def _wait_until_started(url: str, timeout: float) -> None:
+    """Wait until every integration has started; the API answers long before."""
+    token = _log_in(url)
+    deadline = time.monotonic() + timeout
+    while _request("GET", url, "/api/config", token=token)["state"] != "RUNNING":
+        if time.monotonic() > deadline:
+            raise SystemExit(
+                f"develop: Home Assistant did not start in {timeout:.0f} s"
+            )
+        time.sleep(0.5)
+
+
+def _bootstrap(url: str, mqtt_port: int) -> None:
     """Onboard Home Assistant and add MQTT and Future Fish, once."""
-    if {step["step"]: step["done"] for step in _request("GET", "/api/onboarding")}.get(
-        "user"
-    ):
+    steps = _request("GET", url, "/api/onboarding")
+    if {step["step"]: step["done"] for step in steps}.get("user"):
         return
     print("develop: first start: creating the owner and the integrations")
+    client_id = f"{url}/"
     auth_code = _request(
         "POST",
+        url,
         "/api/onboarding/users",
         {
-            "client_id": CLIENT_ID,
+            "client_id": client_id,
             "name": "Developer",
             "username": USERNAME,
             "password": PASSWORD,
             "language": "en",
         },
     )["auth_code"]
-    token = _request(
-        "POST",
-        "/auth/token",
-        {"grant_type": "authorization_code", "code": auth_code, "client_id": CLIENT_ID},
-        form=True,
-    )["access_token"]
-    _request("POST", "/api/onboarding/core_config", {}, token=token)
-    _request("POST", "/api/onboarding/analytics", {}, token=token)
+    token = _token(url, auth_code)
+    _request("POST", url, "/api/onboarding/core_config", {}, token=token)
+    _request("POST", url, "/api/onboarding/analytics", {}, token=token)
+    # A port set in configuration.yaml runs as a trial, reverted after 5 minutes
+    # unless the owner confirms it (HTTP settings live in storage now).
+    if _websocket(url, token, {"type": "http/config"})["pending"] is not None:
+        _websocket(url, token, {"type": "http/config/promote"})
     _request(
         "POST",
+        url,
         "/api/onboarding/integration",
-        {"client_id": CLIENT_ID, "redirect_uri": f"{HA_URL}/?auth_callback=1"},
+        {"client_id": client_id, "redirect_uri": f"{url}/?auth_callback=1"},
         token=token,
     )
     _flow(
+        url,
         token,
         "mqtt",
         [
@@ -153,20 +249,107 @@ def _bootstrap(mqtt_port: int) -> None:
             }
         ],
     )
-    _flow(token, "future_fish", [{"prefix": "ff", "heartbeat_timeout": 60}])
+    _flow(url, token, "future_fish", [{"prefix": "ff", "heartbeat_timeout": 60}])
 
 
-def _prepare_config() -> None:
-    CONFIG.mkdir(exist_ok=True)
-    yaml = CONFIG / "configuration.yaml"
+def _prepare_config(config: Path, http_port: int) -> None:
+    config.mkdir(exist_ok=True)
+    yaml = config / "configuration.yaml"
     if not yaml.exists():
-        yaml.write_text(CONFIGURATION_YAML, encoding="utf-8")
-    link = CONFIG / "custom_components" / "future_fish"
+        http = "" if http_port == HTTP_PORT else HTTP_YAML.format(port=http_port)
+        yaml.write_text(CONFIGURATION_YAML + http, encoding="utf-8")
+    link = config / "custom_components" / "future_fish"
     link.parent.mkdir(exist_ok=True)
     if not link.is_symlink():
         if link.exists():
             shutil.rmtree(link)
         link.symlink_to(ROOT / "custom_components" / "future_fish")
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """A running stack: where Home Assistant answers, and what runs it."""
+
+    url: str
+    broker: Mosquitto
+    processes: list[subprocess.Popen[bytes]]
+
+    def alive(self) -> bool:
+        """Whether the broker, Home Assistant and the simulator all still run."""
+        return self.broker.running and all(p.poll() is None for p in self.processes)
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the simulator first, then Home Assistant, killing what hangs."""
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def run_stack(
+    config: Path,
+    *,
+    http_port: int,
+    mqtt_port: int,
+    controllers: int,
+    simulator_args: Sequence[str] = (),
+    output: IO[bytes] | None = None,
+) -> Iterator[Stack]:
+    """Start Mosquitto, Home Assistant and the simulator; stop all of them on exit.
+
+    Returns once Home Assistant has started every integration and is set up, and
+    the simulator runs. `http_port` only applies to a new `config` (it goes into
+    configuration.yaml). The processes write to `output` (default: this process's
+    stdout and stderr).
+    """
+    _prepare_config(config, http_port)
+    url = f"http://127.0.0.1:{http_port}"
+    processes: list[subprocess.Popen[bytes]] = []
+    with Mosquitto(port=mqtt_port) as broker:
+        try:
+            hass = [
+                sys.executable,
+                "-m",
+                "homeassistant",
+                "--config",
+                str(config),
+                # requirements_develop.txt explains why these are not Home
+                # Assistant's pins, which it would otherwise try to build each start.
+                "--skip-pip-packages",
+                ",".join(ASSIST_AUDIO_PACKAGES),
+            ]
+            processes.append(
+                subprocess.Popen(hass, cwd=ROOT, stdout=output, stderr=output)  # noqa: S603
+            )
+            _wait_for_home_assistant(processes[-1], url, timeout=300)
+            _bootstrap(url, broker.port)
+            _wait_until_started(url, timeout=300)
+            # Started last so that Home Assistant hears each controller's startup,
+            # which carries its name, before the first telemetry creates its ponds.
+            simulator = [
+                sys.executable,
+                "-m",
+                "tools.simulator",
+                "--port",
+                str(broker.port),
+                "--count",
+                str(controllers),
+                "--status-topic",
+                *simulator_args,
+            ]
+            processes.append(
+                subprocess.Popen(simulator, cwd=ROOT, stdout=output, stderr=output)  # noqa: S603
+            )
+            yield Stack(url, broker, processes)
+        finally:
+            _stop(processes)
 
 
 def main() -> int:
@@ -180,65 +363,46 @@ def main() -> int:
         help="fixed, because the MQTT integration in config/ remembers it",
     )
     parser.add_argument(
+        "--config",
+        type=Path,
+        default=CONFIG,
+        help="Home Assistant's configuration directory, set up on first use "
+        "(default: config/)",
+    )
+    parser.add_argument(
         "--simulator-args",
         default="",
         help='extra simulator options, e.g. "--legacy-format --drop-rate 0.05"',
     )
     args = parser.parse_args()
-    _prepare_config()
-    children: list[subprocess.Popen[bytes]] = []
 
     def interrupt(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    def stop() -> None:
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        broker.stop()
-
-    with Mosquitto(port=args.mqtt_port) as broker:
-        signal.signal(signal.SIGTERM, interrupt)
-        hass = [sys.executable, "-m", "homeassistant", "--config", str(CONFIG)]
-        children.append(subprocess.Popen(hass, cwd=ROOT))  # noqa: S603
-        try:
-            _wait_for_home_assistant(children[-1], timeout=300)
-            _bootstrap(broker.port)
-            # Started last so that Home Assistant hears each controller's startup,
-            # which carries its name, before the first telemetry creates its ponds.
-            simulator = [
-                sys.executable,
-                "-m",
-                "tools.simulator",
-                "--port",
-                str(broker.port),
-                "--count",
-                str(args.controllers),
-                "--status-topic",
-                *args.simulator_args.split(),
-            ]
-            children.append(subprocess.Popen(simulator, cwd=ROOT))  # noqa: S603
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with run_stack(
+            args.config,
+            http_port=HTTP_PORT,
+            mqtt_port=args.mqtt_port,
+            controllers=args.controllers,
+            simulator_args=args.simulator_args.split(),
+        ) as stack:
             print(
                 "\n"
-                f"develop: Home Assistant with Future Fish is running on {HA_URL}\n"
+                f"develop: Home Assistant with Future Fish is running on {stack.url}\n"
                 f"develop: log in as {USERNAME!r} with password {PASSWORD!r}\n"
-                f"develop: broker 127.0.0.1:{broker.port}, "
+                f"develop: broker 127.0.0.1:{stack.broker.port}, "
                 f"{args.controllers} simulated controllers\n"
                 "develop: press Ctrl-C to stop everything\n",
                 flush=True,
             )
-            while all(child.poll() is None for child in children):
+            while stack.alive():
                 time.sleep(1)
             print("develop: a process exited; stopping the rest")
-        except KeyboardInterrupt:
-            print("\ndevelop: stopping")
-        finally:
-            stop()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C, or SIGTERM: run_stack has stopped everything on the way out
+    print("develop: stopped")
     return 0
 
 

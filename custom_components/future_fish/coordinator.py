@@ -31,6 +31,7 @@ from .const import (
     MANUFACTURER,
     SUBSCRIBE_QOS,
 )
+from .feeding import FeedingRecords
 from .models import (
     AVAILABILITY,
     FIRMWARE_VERSION,
@@ -145,15 +146,14 @@ class FutureFishHub:
         self.commands = CommandTracker(
             hass, self, TrackerSettings.from_options(entry.options)
         )
+        self.feeding = FeedingRecords(hass, self)
 
     # --- life cycle ----------------------------------------------------------------
 
     async def async_load(self) -> None:
         """Bring back the controllers and ponds known before a restart (offline)."""
         stored = await self._store.async_load()
-        if stored is None:
-            return
-        for device_id, saved in stored["controllers"].items():
+        for device_id, saved in (stored["controllers"] if stored else {}).items():
             controller = ControllerState(device_id, saved["topic_id"])
             controller.device_name = saved["device_name"]
             controller.firmware_version = saved["firmware_version"]
@@ -165,6 +165,8 @@ class FutureFishHub:
                 controller.ponds[pond.position] = pond
             controller.announced = controller.identified = True
             self._add(controller)
+        # After the ponds: their feeding totals are kept on them.
+        await self.feeding.async_load()
 
     async def async_start(self) -> None:
         """Subscribe to every controller's messages with a handful of wildcards."""
@@ -190,6 +192,7 @@ class FutureFishHub:
     async def async_stop(self) -> None:
         """Release every subscription and timer and write pending settings."""
         self.commands.async_stop()
+        await self.feeding.async_stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -201,6 +204,7 @@ class FutureFishHub:
     async def async_remove_storage(self) -> None:
         """Delete the hub's storage when its config entry is deleted."""
         await self._store.async_remove()
+        await self.feeding.async_remove_storage()
 
     # --- entity creation ------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from homeassistant.const import (
     EntityCategory,
     UnitOfInformation,
     UnitOfLength,
+    UnitOfMass,
     UnitOfTemperature,
 )
 from homeassistant.core import HomeAssistant
@@ -27,6 +28,7 @@ from .commands import Command, CommandState
 from .const import UNIT_MILLIGRAMS_PER_LITER, UNIT_NTU
 from .coordinator import FutureFishConfigEntry, FutureFishHub
 from .entity import FutureFishEntity, async_setup_device_entities
+from .feeding import FEED_GIVEN_TODAY, FEEDINGS_TODAY
 from .models import FREE_HEAP, IP_ADDRESS, LAST_COMMAND, LAST_SEEN, ControllerState
 from .protocol import Reading
 
@@ -140,6 +142,25 @@ POND_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
 )
 
 
+# Totals that start again at midnight: Home Assistant's statistics take the drop to 0
+# as the start of a new cycle.
+FEEDING_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
+    SensorEntityDescription(
+        key=FEED_GIVEN_TODAY,
+        translation_key=FEED_GIVEN_TODAY,
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.GRAMS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=0,
+    ),
+    SensorEntityDescription(
+        key=FEEDINGS_TODAY,
+        translation_key=FEEDINGS_TODAY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+    ),
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CommandSensorDescription(SensorEntityDescription):
     """A sensor about a controller's commands, as the hub's tracker knows them."""
@@ -198,24 +219,20 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors for every controller and pond, now and as they appear."""
-    entry.async_on_unload(
-        async_setup_device_entities(
-            entry.runtime_data,
-            async_add_entities,
-            FutureFishSensor,
-            CONTROLLER_SENSORS,
-            POND_SENSORS,
+    for entity_class, controller_descriptions, pond_descriptions in (
+        (FutureFishSensor, CONTROLLER_SENSORS, POND_SENSORS),
+        (FutureFishCommandSensor, COMMAND_SENSORS, ()),
+        (FutureFishFeedingSensor, (), FEEDING_SENSORS),
+    ):
+        entry.async_on_unload(
+            async_setup_device_entities(
+                entry.runtime_data,
+                async_add_entities,
+                entity_class,
+                controller_descriptions,
+                pond_descriptions,
+            )
         )
-    )
-    entry.async_on_unload(
-        async_setup_device_entities(
-            entry.runtime_data,
-            async_add_entities,
-            FutureFishCommandSensor,
-            COMMAND_SENSORS,
-            (),
-        )
-    )
 
 
 class FutureFishSensor(FutureFishEntity, SensorEntity):
@@ -259,3 +276,22 @@ class FutureFishCommandSensor(FutureFishEntity, SensorEntity):
         """Return the details of the command the state describes."""
         last = _last_command(self.controller)
         return self.entity_description.attributes_fn(None if last is None else last[0])
+
+
+class FutureFishFeedingSensor(FutureFishSensor):
+    """A pond's feeding total of the day, as Home Assistant counted it.
+
+    Counted from commands Home Assistant saw completed, so it stays available while the
+    controller is offline; 0 until the pond's first feed of the day.
+    """
+
+    @property
+    def available(self) -> bool:
+        """Return True: the record never depends on the controller."""
+        return True
+
+    @property
+    def native_value(self) -> StateType:
+        """Return today's total."""
+        value: StateType = self.observed_value
+        return value or 0

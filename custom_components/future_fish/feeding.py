@@ -1,0 +1,149 @@
+"""Feeding records: what each pond was given today, from the feeds that completed.
+
+Every feed command that a controller reports completed counts, whatever sent it (a
+button, an action, an automation, a voice assistant); one that failed, was refused
+or timed out does not, since Home Assistant cannot know that feed was given. The
+totals start again at local midnight and survive restarts.
+"""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Final, TypedDict
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .commands import Command, CommandState
+from .const import DOMAIN
+from .models import PondState
+from .protocol import CommandType
+
+if TYPE_CHECKING:
+    from .coordinator import FutureFishHub
+
+# Keys of a pond's values: grams and number of completed feeds today.
+FEED_GIVEN_TODAY: Final = "feed_given_today"
+FEEDINGS_TODAY: Final = "feedings_today"
+STORAGE_VERSION: Final = 1
+# Feeds are rare; a short delay only batches a burst of them.
+SAVE_DELAY: Final = 10
+
+
+class StoredTotals(TypedDict):
+    """One pond's totals."""
+
+    grams: float
+    feedings: int
+
+
+class StoredFeeding(TypedDict):
+    """The feeding records' storage file."""
+
+    day: str
+    """The local date the totals belong to (ISO 8601)."""
+    ponds: dict[str, StoredTotals]
+
+
+class FeedingRecords:
+    """Counts each pond's completed feeds of the day, kept on the pond's values."""
+
+    def __init__(self, hass: HomeAssistant, hub: FutureFishHub) -> None:
+        """Prepare the records of one hub; nothing is loaded or listened to yet."""
+        self.hass = hass
+        self.hub = hub
+        self._store: Store[StoredFeeding] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{hub.entry.entry_id}.feeding"
+        )
+        self._day = dt_util.now().date()
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+
+    async def async_load(self) -> None:
+        """Bring back today's totals (the hub's ponds must be loaded) and listen."""
+        stored = await self._store.async_load()
+        self._day = dt_util.now().date()
+        # Totals of another day ended at a midnight Home Assistant slept through.
+        if stored is not None and stored["day"] == self._day.isoformat():
+            for pond in self._ponds():
+                if (totals := stored["ponds"].get(pond.device_key)) is not None:
+                    pond.async_update(
+                        {
+                            FEED_GIVEN_TODAY: totals["grams"],
+                            FEEDINGS_TODAY: totals["feedings"],
+                        }
+                    )
+        self._unsubscribe = [
+            self.hub.commands.async_add_listener(self._async_command_changed),
+            # One timer for the whole hub, however many ponds it has.
+            async_track_time_change(
+                self.hass, self._async_midnight, hour=0, minute=0, second=0
+            ),
+        ]
+
+    async def async_stop(self) -> None:
+        """Stop counting and write the totals."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        await self._store.async_save(self._stored_data())
+
+    async def async_remove_storage(self) -> None:
+        """Delete the records when the hub's config entry is deleted."""
+        await self._store.async_remove()
+
+    @callback
+    def _async_command_changed(self, command: Command) -> None:
+        if (
+            command.command_type is not CommandType.FEED
+            or command.state is not CommandState.COMPLETED
+        ):
+            return
+        pond = command.controller.ponds.get(command.pond or 0)
+        if pond is None:
+            # The user deleted the pond while it was being fed.
+            return
+        # Midnight's timer may not have run yet (a suspended host).
+        self._async_start_day(dt_util.now().date())
+        pond.async_update(
+            {
+                FEED_GIVEN_TODAY: pond.values.get(FEED_GIVEN_TODAY, 0.0)
+                + float(command.parameters["amount"]),
+                FEEDINGS_TODAY: pond.values.get(FEEDINGS_TODAY, 0) + 1,
+            }
+        )
+        self._store.async_delay_save(self._stored_data, SAVE_DELAY)
+
+    @callback
+    def _async_midnight(self, now: datetime) -> None:
+        self._async_start_day(now.date())
+
+    @callback
+    def _async_start_day(self, today: date) -> None:
+        """Set every pond's totals back to zero once the day changed."""
+        if today == self._day:
+            return
+        self._day = today
+        for pond in self._ponds():
+            if pond.values.get(FEEDINGS_TODAY):
+                pond.async_update({FEED_GIVEN_TODAY: 0.0, FEEDINGS_TODAY: 0})
+        self._store.async_delay_save(self._stored_data, SAVE_DELAY)
+
+    def _ponds(self) -> list[PondState]:
+        return [
+            pond
+            for controller in self.hub.controllers.values()
+            for pond in controller.ponds.values()
+        ]
+
+    def _stored_data(self) -> StoredFeeding:
+        return {
+            "day": self._day.isoformat(),
+            "ponds": {
+                pond.device_key: {
+                    "grams": pond.values[FEED_GIVEN_TODAY],
+                    "feedings": pond.values[FEEDINGS_TODAY],
+                }
+                for pond in self._ponds()
+                if pond.values.get(FEEDINGS_TODAY)
+            },
+        }

@@ -1,4 +1,4 @@
-"""Binary sensors: whether a controller is online."""
+"""Binary sensors: whether a controller is online, whether its oxygen will crash."""
 
 from typing import Final
 
@@ -12,7 +12,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import FutureFishConfigEntry
+from .dawn import DAWN_OXYGEN, OXYGEN_LOWER_LIMIT, oxygen_lower_limit
 from .entity import FutureFishEntity, async_setup_device_entities
+from .forecast import Forecast
 from .models import AVAILABILITY
 
 PARALLEL_UPDATES = 0
@@ -23,6 +25,11 @@ CONNECTIVITY: Final = BinarySensorEntityDescription(
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
+OXYGEN_CRASH_EXPECTED: Final = BinarySensorEntityDescription(
+    key="oxygen_crash_expected",
+    translation_key="oxygen_crash_expected",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
 
 
 async def async_setup_entry(
@@ -30,16 +37,20 @@ async def async_setup_entry(
     entry: FutureFishConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a connectivity sensor for every controller."""
-    entry.async_on_unload(
-        async_setup_device_entities(
-            entry.runtime_data,
-            async_add_entities,
-            FutureFishConnectivity,
-            (CONNECTIVITY,),
-            (),
+    """Add a connectivity and an oxygen crash sensor for every controller."""
+    for entity_class, description in (
+        (FutureFishConnectivity, CONNECTIVITY),
+        (FutureFishOxygenCrashExpected, OXYGEN_CRASH_EXPECTED),
+    ):
+        entry.async_on_unload(
+            async_setup_device_entities(
+                entry.runtime_data,
+                async_add_entities,
+                entity_class,
+                (description,),
+                (),
+            )
         )
-    )
 
 
 class FutureFishConnectivity(FutureFishEntity, BinarySensorEntity):
@@ -59,3 +70,24 @@ class FutureFishConnectivity(FutureFishEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Return whether the controller is online."""
         return self.controller.online
+
+
+class FutureFishOxygenCrashExpected(FutureFishEntity, BinarySensorEntity):
+    """On when the dawn forecast is below the dissolved-oxygen lower limit.
+
+    Unknown while either is: by day, early in the night, or with no limit set.
+    """
+
+    @property
+    def watched_keys(self) -> tuple[str, ...]:
+        """Return the forecast and the limit it is compared with."""
+        return (DAWN_OXYGEN, OXYGEN_LOWER_LIMIT)
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether oxygen is expected below the limit at sunrise."""
+        forecast: Forecast | None = self.controller.values.get(DAWN_OXYGEN)
+        limit = oxygen_lower_limit(self.controller)
+        if forecast is None or limit is None:
+            return None
+        return forecast.value < limit

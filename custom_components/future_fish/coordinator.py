@@ -31,6 +31,7 @@ from .const import (
     MANUFACTURER,
     SUBSCRIBE_QOS,
 )
+from .dawn import DawnForecaster
 from .feeding import FeedingRecords
 from .models import (
     AVAILABILITY,
@@ -146,6 +147,7 @@ class FutureFishHub:
         self.commands = CommandTracker(
             hass, self, TrackerSettings.from_options(entry.options)
         )
+        self.dawn = DawnForecaster(hass, self)
         self.feeding = FeedingRecords(hass, self)
 
     # --- life cycle ----------------------------------------------------------------
@@ -165,6 +167,7 @@ class FutureFishHub:
                 controller.ponds[pond.position] = pond
             controller.announced = controller.identified = True
             self._add(controller)
+        await self.dawn.async_load()
         # After the ponds: their feeding totals are kept on them.
         await self.feeding.async_load()
 
@@ -192,6 +195,7 @@ class FutureFishHub:
     async def async_stop(self) -> None:
         """Release every subscription and timer and write pending settings."""
         self.commands.async_stop()
+        await self.dawn.async_stop()
         await self.feeding.async_stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
@@ -204,6 +208,7 @@ class FutureFishHub:
     async def async_remove_storage(self) -> None:
         """Delete the hub's storage when its config entry is deleted."""
         await self._store.async_remove()
+        await self.dawn.async_remove_storage()
         await self.feeding.async_remove_storage()
 
     # --- entity creation ------------------------------------------------------------
@@ -361,6 +366,8 @@ class FutureFishHub:
         if report.timestamp is not None:
             controller.controller_time = report.timestamp
         controller.async_update(report.controller)
+        # Every reading, also one equal to the last, which the state does not notify.
+        self.dawn.async_handle_readings(controller, report.controller, now)
         for position, readings in report.ponds.items():
             pond = controller.ponds.get(position) or self._async_add_pond(
                 controller, position

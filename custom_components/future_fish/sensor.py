@@ -27,8 +27,10 @@ from homeassistant.helpers.typing import StateType
 from .commands import Command, CommandState
 from .const import UNIT_MILLIGRAMS_PER_LITER, UNIT_NTU
 from .coordinator import FutureFishConfigEntry, FutureFishHub
+from .dawn import DAWN_OXYGEN
 from .entity import FutureFishEntity, async_setup_device_entities
 from .feeding import FEED_GIVEN_TODAY, FEEDINGS_TODAY
+from .forecast import Forecast
 from .models import FREE_HEAP, IP_ADDRESS, LAST_COMMAND, LAST_SEEN, ControllerState
 from .protocol import Reading
 
@@ -142,6 +144,12 @@ POND_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
 )
 
 
+DAWN_OXYGEN_SENSOR: Final = SensorEntityDescription(
+    key=DAWN_OXYGEN,
+    translation_key=DAWN_OXYGEN,
+    native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
+    suggested_display_precision=1,
+)
 # Totals that start again at midnight: Home Assistant's statistics take the drop to 0
 # as the start of a new cycle.
 FEEDING_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
@@ -222,6 +230,7 @@ async def async_setup_entry(
     for entity_class, controller_descriptions, pond_descriptions in (
         (FutureFishSensor, CONTROLLER_SENSORS, POND_SENSORS),
         (FutureFishCommandSensor, COMMAND_SENSORS, ()),
+        (FutureFishDawnOxygenSensor, (DAWN_OXYGEN_SENSOR,), ()),
         (FutureFishFeedingSensor, (), FEEDING_SENSORS),
     ):
         entry.async_on_unload(
@@ -276,6 +285,36 @@ class FutureFishCommandSensor(FutureFishEntity, SensorEntity):
         """Return the details of the command the state describes."""
         last = _last_command(self.controller)
         return self.entity_description.attributes_fn(None if last is None else last[0])
+
+
+class FutureFishDawnOxygenSensor(FutureFishEntity, SensorEntity):
+    """Dissolved oxygen expected at sunrise, from tonight's readings (see dawn.py).
+
+    Unknown by day and until the night's readings say enough; its attributes are those
+    of the forecast shown, written with it.
+    """
+
+    @property
+    def forecast(self) -> Forecast | None:
+        """Return the forecast shown."""
+        forecast: Forecast | None = self.observed_value
+        return forecast
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the dissolved oxygen expected at sunrise."""
+        return None if (forecast := self.forecast) is None else forecast.value
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return the sunrise it is for and the fit it comes from."""
+        if (forecast := self.forecast) is None:
+            return None
+        return {
+            "sunrise": forecast.sunrise,
+            "readings_used": forecast.readings,
+            "decline_rate": forecast.decline_rate,
+        }
 
 
 class FutureFishFeedingSensor(FutureFishSensor):

@@ -86,6 +86,24 @@ POND_STATES: Final[Mapping[str, str]] = {
 # tank 120 cm deep), entered as the README tells users to.
 POND_GEOMETRY: Final[Mapping[str, str]] = {"Sensor height": "150", "Tank depth": "120"}
 FED = re.compile(rf"fed 100 g, done in {NUMBER} s")
+# True once the page looks finished: no visible spinner, no image still loading, and
+# every entity's icon drawn (icons arrive after the states; an entity with a picture,
+# such as the firmware update, shows it as the badge's background). Walks the shadow
+# roots.
+SETTLED_JS: Final = """() => {
+  const below = (root) => [...root.querySelectorAll("*")].flatMap(
+    (element) => [element, ...(element.shadowRoot ? below(element.shadowRoot) : [])]
+  );
+  const elements = below(document);
+  const busy = elements.some((element) =>
+    (element.getAttribute("role") === "progressbar" && element.checkVisibility())
+    || (element.tagName === "IMG" && !element.complete));
+  const blank = elements.some((element) => element.tagName === "STATE-BADGE"
+    && !element.style.backgroundImage
+    && !below(element.shadowRoot ?? element).some(
+      (node) => node.tagName === "path" && node.getAttribute("d")));
+  return !busy && !blank;
+}"""
 
 
 class CheckFailedError(Exception):
@@ -93,7 +111,8 @@ class CheckFailedError(Exception):
 
 
 def save(page: Page, path: Path) -> None:
-    """Photograph the page as it is now, without the pointer's hover effects."""
+    """Photograph the page once it has settled, without the pointer's hover effects."""
+    page.wait_for_function(SETTLED_JS, polling=250)
     page.mouse.move(0, 0)
     page.screenshot(path=path, animations="disabled", caret="hide")
     print(f"screenshots:   saved {path}", flush=True)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 DAWN_OXYGEN: Final = "dawn_oxygen"
 # The controller's dissolved-oxygen lower limit (mg/L), which the alarms' number sets:
 # the same key as models.DISSOLVED_OXYGEN_LOWER.
-OXYGEN_LOWER_LIMIT: Final = "dissolved_oxygen_lower"
+OXYGEN_LOWER_LIMIT: Final = "limit_dissolved_oxygen_lower"
 STORAGE_VERSION: Final = 1
 # Thousands of controllers report every 30 s: the nights are written at most every
 # five minutes (and at once when Home Assistant stops), as losing a few minutes of

@@ -43,7 +43,10 @@ def press(hass: HomeAssistant, entity_id: str) -> Any:
 @pytest.fixture
 async def events(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> list[Event]:
     """Set up the logbook and a hub with a controller; return the command events."""
+    # Stand-ins: the logbook only needs them loaded, and the frontend package is
+    # installed by `scripts/setup --develop` alone, not for the test suite.
     hass.config.components.add("recorder")
+    hass.config.components.add("frontend")
     assert await async_setup_component(hass, "logbook", {})
     await setup_hub(hass)
     await report(hass)

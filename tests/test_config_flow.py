@@ -24,6 +24,17 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.future_fish.alarms import (
+    CONF_ALARM_READINGS,
+    CONF_ALARM_SECONDS,
+    CONF_PUSH_LIMITS,
+    DEFAULT_ALARM_READINGS,
+    DEFAULT_ALARM_SECONDS,
+    DEFAULT_PUSH_LIMITS,
+    QUANTITIES,
+    AlarmSettings,
+    margin_option,
+)
 from custom_components.future_fish.commands import (
     COMPLETION_TIMEOUT_OPTIONS,
     TrackerSettings,
@@ -35,8 +46,10 @@ from custom_components.future_fish.config_flow import (
     MAX_PREFIX_LENGTH,
     MIN_ACK_TIMEOUT,
     MIN_COMPLETION_TIMEOUT,
+    SECTION_ALARMS,
     SECTION_COMMANDS,
     SECTION_FIRMWARE,
+    SECTION_HYSTERESIS,
     FutureFishConfigFlow,
     firmware_url_error,
     normalize_prefix,
@@ -71,6 +84,15 @@ DEFAULT_COMMAND_OPTIONS: dict[str, Any] = {
     CONF_RETRIES: DEFAULT_RETRIES,
     **{key: default for key, (default, _) in COMPLETION_TIMEOUT_OPTIONS.items()},
     CONF_ALLOW_HTTP_FIRMWARE: DEFAULT_ALLOW_HTTP_FIRMWARE,
+}
+# The same for the alarm and hysteresis sections: the alarms' defaults.
+DEFAULT_ALARM_OPTIONS: dict[str, Any] = {
+    CONF_ALARM_READINGS: DEFAULT_ALARM_READINGS,
+    CONF_ALARM_SECONDS: DEFAULT_ALARM_SECONDS,
+    CONF_PUSH_LIMITS: DEFAULT_PUSH_LIMITS,
+}
+DEFAULT_HYSTERESIS_OPTIONS: dict[str, Any] = {
+    margin_option(reading): quantity.margin for reading, quantity in QUANTITIES.items()
 }
 
 INVALID_PREFIXES = [
@@ -583,6 +605,8 @@ async def test_discovery_invalid(
 def _options_input(
     commands: dict[str, Any] | None = None,
     firmware: dict[str, Any] | None = None,
+    alarms: dict[str, Any] | None = None,
+    hysteresis: dict[str, Any] | None = None,
     **top: Any,
 ) -> dict[str, Any]:
     """Return a submitted options form; sections left out keep their defaults."""
@@ -592,6 +616,8 @@ def _options_input(
         **top,
         SECTION_COMMANDS: commands or {},
         SECTION_FIRMWARE: firmware or {},
+        SECTION_ALARMS: alarms or {},
+        SECTION_HYSTERESIS: hysteresis or {},
     }
 
 
@@ -635,6 +661,8 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
                 heartbeat_timeout=300.0,
                 add_new_controllers=True,
                 commands={CONF_ACK_TIMEOUT: 20.0, "timeout_water": 3600},
+                alarms={CONF_ALARM_READINGS: 5.0, CONF_PUSH_LIMITS: True},
+                hysteresis={margin_option("dissolved_oxygen"): 0.5},
             ),
         )
         await hass.async_block_till_done()
@@ -646,12 +674,18 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
         **DEFAULT_COMMAND_OPTIONS,
         CONF_ACK_TIMEOUT: 20,
         "timeout_water": 3600,
+        **DEFAULT_ALARM_OPTIONS,
+        CONF_ALARM_READINGS: 5,
+        CONF_PUSH_LIMITS: True,
+        **DEFAULT_HYSTERESIS_OPTIONS,
+        margin_option("dissolved_oxygen"): 0.5,
     }
     assert result["data"] == expected
     # Flat keys, whole seconds as int: what the hub and the tracker read.
     assert entry.options == expected
     assert type(entry.options[CONF_HEARTBEAT_TIMEOUT]) is int
     assert type(entry.options[CONF_ACK_TIMEOUT]) is int
+    assert type(entry.options[CONF_ALARM_READINGS]) is int
     # The hub reads options only when it starts: saving must reload it.
     assert len(mock_unload_entry.mock_calls) == 1
     assert len(mock_setup_entry.mock_calls) == 2
@@ -687,6 +721,8 @@ async def test_options_form_fields(hass: HomeAssistant) -> None:
         CONF_ADD_NEW_CONTROLLERS,
         SECTION_COMMANDS,
         SECTION_FIRMWARE,
+        SECTION_ALARMS,
+        SECTION_HYSTERESIS,
     ]
     commands = _section(result, SECTION_COMMANDS).schema
     assert [str(key) for key in commands.schema] == [
@@ -703,10 +739,19 @@ async def test_options_form_fields(hass: HomeAssistant) -> None:
         CONF_ALLOW_HTTP_FIRMWARE,
     ]
     assert firmware({}) == {CONF_ALLOW_HTTP_FIRMWARE: DEFAULT_ALLOW_HTTP_FIRMWARE}
+    alarms = _section(result, SECTION_ALARMS).schema
+    assert alarms({}) == DEFAULT_ALARM_OPTIONS
+    assert list(alarms({})) == [str(key) for key in alarms.schema]
+    # One margin per monitored quantity, with the alarms' defaults.
+    hysteresis = _section(result, SECTION_HYSTERESIS).schema
+    assert hysteresis({}) == DEFAULT_HYSTERESIS_OPTIONS
+    assert len(DEFAULT_HYSTERESIS_OPTIONS) == 8
     # The whole form, with nothing changed, holds the defaults.
     assert schema(_options_input()) == _options_input(
         commands={key: DEFAULT_COMMAND_OPTIONS[key] for key in commands.schema},
         firmware={CONF_ALLOW_HTTP_FIRMWARE: DEFAULT_ALLOW_HTTP_FIRMWARE},
+        alarms=DEFAULT_ALARM_OPTIONS,
+        hysteresis=DEFAULT_HYSTERESIS_OPTIONS,
     )
 
 
@@ -724,6 +769,10 @@ async def test_options_form_shows_stored_options_in_sections(
         **{key: 1000 + index for index, key in enumerate(COMPLETION_TIMEOUT_OPTIONS)},
         CONF_FIRMWARE_MANIFEST_URL: "https://firmware.example/manifest.json",
         CONF_ALLOW_HTTP_FIRMWARE: True,
+        CONF_ALARM_READINGS: 4,
+        CONF_ALARM_SECONDS: 90,
+        CONF_PUSH_LIMITS: True,
+        **{key: margin + 0.1 for key, margin in DEFAULT_HYSTERESIS_OPTIONS.items()},
     }
     hass.config_entries.async_update_entry(entry, options=stored)
 
@@ -734,6 +783,10 @@ async def test_options_form_shows_stored_options_in_sections(
             path = key
         elif key in (CONF_FIRMWARE_MANIFEST_URL, CONF_ALLOW_HTTP_FIRMWARE):
             path = f"{SECTION_FIRMWARE}/{key}"
+        elif key in DEFAULT_ALARM_OPTIONS:
+            path = f"{SECTION_ALARMS}/{key}"
+        elif key in DEFAULT_HYSTERESIS_OPTIONS:
+            path = f"{SECTION_HYSTERESIS}/{key}"
         else:
             path = f"{SECTION_COMMANDS}/{key}"
         assert _suggested(result, path) == value, path
@@ -751,6 +804,10 @@ async def test_options_form_shows_stored_options_in_sections(
             SECTION_FIRMWARE: {
                 CONF_FIRMWARE_MANIFEST_URL: stored[CONF_FIRMWARE_MANIFEST_URL],
                 CONF_ALLOW_HTTP_FIRMWARE: True,
+            },
+            SECTION_ALARMS: {key: stored[key] for key in DEFAULT_ALARM_OPTIONS},
+            SECTION_HYSTERESIS: {
+                key: stored[key] for key in DEFAULT_HYSTERESIS_OPTIONS
             },
         },
     )
@@ -956,6 +1013,32 @@ async def test_options_invalid_firmware_url_then_valid(
         pytest.param(
             _options_input(commands={"ack_timeout_typo": 10}), id="unknown-field"
         ),
+        pytest.param(
+            _options_input(alarms={CONF_ALARM_READINGS: 0}), id="no-alarm-readings"
+        ),
+        pytest.param(
+            _options_input(alarms={CONF_ALARM_READINGS: 101}),
+            id="too-many-alarm-readings",
+        ),
+        pytest.param(
+            _options_input(alarms={CONF_ALARM_READINGS: 2.5}),
+            id="alarm-readings-fraction",
+        ),
+        pytest.param(
+            _options_input(alarms={CONF_ALARM_SECONDS: 0}), id="no-alarm-seconds"
+        ),
+        pytest.param(
+            _options_input(hysteresis={margin_option("ph"): -0.1}),
+            id="negative-margin",
+        ),
+        pytest.param(
+            _options_input(hysteresis={margin_option("ph"): 1.5}),
+            id="margin-over-a-tenth-of-the-range",
+        ),
+        pytest.param(
+            _options_input(hysteresis={margin_option("ammonia"): float("nan")}),
+            id="margin-nan",
+        ),
     ],
 )
 async def test_options_flow_refuses_invalid(
@@ -980,9 +1063,16 @@ async def test_options_are_what_the_hub_reads(hass: HomeAssistant) -> None:
         hass,
         entry,
         _options_input(
-            commands={CONF_ACK_TIMEOUT: 25, CONF_RETRIES: False, "timeout_feed": 300}
+            commands={CONF_ACK_TIMEOUT: 25, CONF_RETRIES: False, "timeout_feed": 300},
+            alarms={CONF_ALARM_READINGS: 2, CONF_ALARM_SECONDS: 120},
+            hysteresis={margin_option("temperature"): 1.5},
         ),
     )
+    alarms = AlarmSettings.from_options(entry.options)
+    assert alarms.readings == 2
+    assert alarms.duration.total_seconds() == 120
+    assert alarms.margins["temperature"] == 1.5
+    assert alarms.margins["dissolved_oxygen"] == QUANTITIES["dissolved_oxygen"].margin
 
     settings = TrackerSettings.from_options(entry.options)
     assert settings.ack_timeout.total_seconds() == 25

@@ -61,7 +61,15 @@ async def test_subscribes_once_per_message_kind(
     entry = await setup_hub(hass)
     expected = {
         f"ff/+/{kind}"
-        for kind in ("startup", "heartbeat", "sensors", "status", "ack", "complete")
+        for kind in (
+            "startup",
+            "heartbeat",
+            "sensors",
+            "status",
+            "ack",
+            "complete",
+            "threshold",
+        )
     }
     assert hub_subscriptions(hass, entry.runtime_data) == expected
 

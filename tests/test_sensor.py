@@ -61,6 +61,7 @@ async def set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
         Platform.BINARY_SENSOR,
         Platform.BUTTON,
         Platform.NUMBER,
+        Platform.SELECT,
         Platform.SENSOR,
         Platform.SWITCH,
         Platform.UPDATE,

@@ -1,6 +1,8 @@
-"""Binary sensors: whether a controller is online, whether its oxygen will crash."""
+"""Binary sensors: online, alarms, and whether a controller's oxygen will crash."""
 
-from typing import Final
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -11,11 +13,13 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Quantity, alarm_key
 from .coordinator import FutureFishConfigEntry
 from .dawn import DAWN_OXYGEN, OXYGEN_LOWER_LIMIT, oxygen_lower_limit
 from .entity import FutureFishEntity, async_setup_device_entities
 from .forecast import Forecast
-from .models import AVAILABILITY
+from .models import AVAILABILITY, CONTROLLER_ALARM
+from .protocol import Reading
 
 PARALLEL_UPDATES = 0
 
@@ -30,6 +34,40 @@ OXYGEN_CRASH_EXPECTED: Final = BinarySensorEntityDescription(
     translation_key="oxygen_crash_expected",
     device_class=BinarySensorDeviceClass.PROBLEM,
 )
+CONTROLLER_ALARM_SENSOR: Final = BinarySensorEntityDescription(
+    key=CONTROLLER_ALARM,
+    translation_key=CONTROLLER_ALARM,
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmDescription(BinarySensorEntityDescription):
+    """The threshold alarm of one monitored quantity."""
+
+    reading: Reading
+
+
+def _alarm_sensors(quantities: tuple[Quantity, ...]) -> tuple[AlarmDescription, ...]:
+    return tuple(
+        AlarmDescription(
+            key=alarm_key(quantity.reading),
+            translation_key=alarm_key(quantity.reading),
+            reading=quantity.reading,
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            # Like the battery level itself: about the equipment, not the water.
+            entity_category=(
+                EntityCategory.DIAGNOSTIC
+                if quantity.reading is Reading.BATTERY
+                else None
+            ),
+        )
+        for quantity in quantities
+    )
+
+
+CONTROLLER_ALARM_SENSORS: Final = _alarm_sensors(CONTROLLER_QUANTITIES)
+POND_ALARM_SENSORS: Final = _alarm_sensors(POND_QUANTITIES)
 
 
 async def async_setup_entry(
@@ -37,10 +75,20 @@ async def async_setup_entry(
     entry: FutureFishConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a connectivity and an oxygen crash sensor for every controller."""
+    """Add connectivity, alarm and oxygen crash sensors for every controller and pond."""
+    entry.async_on_unload(
+        async_setup_device_entities(
+            entry.runtime_data,
+            async_add_entities,
+            FutureFishAlarm,
+            CONTROLLER_ALARM_SENSORS,
+            POND_ALARM_SENSORS,
+        )
+    )
     for entity_class, description in (
         (FutureFishConnectivity, CONNECTIVITY),
         (FutureFishOxygenCrashExpected, OXYGEN_CRASH_EXPECTED),
+        (FutureFishControllerAlarm, CONTROLLER_ALARM_SENSOR),
     ):
         entry.async_on_unload(
             async_setup_device_entities(
@@ -91,3 +139,64 @@ class FutureFishOxygenCrashExpected(FutureFishEntity, BinarySensorEntity):
         if forecast is None or limit is None:
             return None
         return forecast.value < limit
+
+
+class FutureFishAlarm(FutureFishEntity, BinarySensorEntity):
+    """On while a quantity is outside its limits, debounced, with hysteresis.
+
+    Unknown until a reading has been compared with a limit: after a start, while the
+    value is unknown, and while the quantity has no limit. Written only when the
+    alarm changes, not for every reading.
+    """
+
+    entity_description: AlarmDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the alarm is on."""
+        alarm = self.observed.alarms.get(self.entity_description.reading)
+        return None if alarm is None else alarm.is_on
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return the reading that changed the alarm, the limit crossed and since when."""
+        alarm = self.observed.alarms.get(self.entity_description.reading)
+        if alarm is None or alarm.is_on is None:
+            return None
+        return {
+            "value": alarm.value,
+            "limit": alarm.bound if alarm.is_on else None,
+            "limit_value": alarm.limit if alarm.is_on else None,
+            "since": alarm.since,
+        }
+
+
+class FutureFishControllerAlarm(FutureFishEntity, BinarySensorEntity):
+    """On while an alarm the controller raised itself lasts.
+
+    The protocol has no message that ends an alarm: it ends when a reading is back
+    within the limits the alarm named, or, for one that names no reading or limit,
+    some minutes after the controller last raised it (see `thresholds`).
+    """
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether the controller's alarm lasts."""
+        return self.controller.controller_alarm is not None
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return what the controller said about its alarm."""
+        alarm = self.controller.controller_alarm
+        if alarm is None:
+            return None
+        return {
+            "parameter": alarm.parameter,
+            "value": alarm.value,
+            "lower": alarm.lower,
+            "upper": alarm.upper,
+            "pond": alarm.pond,
+            "message": alarm.message,
+            "controller_time": alarm.timestamp,
+            "received": self.controller.controller_alarm_at,
+        }

@@ -1,6 +1,7 @@
 """Config flow for Future Fish: one config entry per MQTT topic prefix."""
 
 from collections.abc import Mapping
+import math
 from typing import Any, Final, override
 from urllib.parse import urlsplit
 
@@ -26,6 +27,17 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio
 
+from .alarms import (
+    CONF_ALARM_READINGS,
+    CONF_ALARM_SECONDS,
+    CONF_PUSH_LIMITS,
+    DEFAULT_ALARM_READINGS,
+    DEFAULT_ALARM_SECONDS,
+    DEFAULT_PUSH_LIMITS,
+    QUANTITIES,
+    Quantity,
+    margin_option,
+)
 from .commands import COMPLETION_TIMEOUT_OPTIONS
 from .const import (
     CONF_ACK_TIMEOUT,
@@ -45,7 +57,7 @@ from .const import (
     MAX_HEARTBEAT_TIMEOUT,
     MIN_HEARTBEAT_TIMEOUT,
 )
-from .protocol import MessageKind
+from .protocol import PLAUSIBLE_RANGES, MessageKind
 
 MAX_PREFIX_LENGTH: Final = 100
 
@@ -57,12 +69,27 @@ MIN_ACK_TIMEOUT: Final = 2
 MAX_ACK_TIMEOUT: Final = 120
 MIN_COMPLETION_TIMEOUT: Final = 10
 MAX_COMPLETION_TIMEOUT: Final = 86400
+# Alarm debounce bounds: one reading means no debounce; an hour is as long as any
+# alarm may reasonably wait. A hysteresis margin of more than a tenth of a reading's
+# range would keep an alarm on long after the water is fine again.
+MIN_ALARM_READINGS: Final = 1
+MAX_ALARM_READINGS: Final = 100
+MIN_ALARM_SECONDS: Final = 1
+MAX_ALARM_SECONDS: Final = 3600
+MAX_MARGIN_SHARE: Final = 0.1
 
 # The collapsible sections of the options form. Their values are stored flat in the
 # entry's options (the hub reads options["ack_timeout"], not a nested dict).
 SECTION_COMMANDS: Final = "commands"
 SECTION_FIRMWARE: Final = "firmware"
-_SECTIONS: Final = (SECTION_COMMANDS, SECTION_FIRMWARE)
+SECTION_ALARMS: Final = "alarms"
+SECTION_HYSTERESIS: Final = "hysteresis"
+_SECTIONS: Final = (
+    SECTION_COMMANDS,
+    SECTION_FIRMWARE,
+    SECTION_ALARMS,
+    SECTION_HYSTERESIS,
+)
 
 # The topics manifest.json lets the MQTT integration watch for discovery.
 DISCOVERY_TOPICS: Final = frozenset(
@@ -77,24 +104,24 @@ _MQTT_USABLE_STATES: Final = (
 )
 
 
-class _SecondsSelector(NumberSelector):
-    """A number selector for a duration in whole seconds that returns an int.
+class _WholeNumberSelector(NumberSelector):
+    """A number selector for whole numbers (seconds, a count) that returns an int.
 
     The plain number selector returns a float and lets NaN through (NaN is neither
-    below the minimum nor above the maximum); options are read as whole seconds.
+    below the minimum nor above the maximum); these options are read as ints.
     """
 
     @override
     def __call__(self, data: Any) -> int:
         value = super().__call__(data)
         if not value.is_integer():
-            raise probatio.Invalid(f"{value} is not a whole number of seconds")
+            raise probatio.Invalid(f"{value} is not a whole number")
         return int(value)
 
 
-def _seconds(minimum: int, maximum: int) -> _SecondsSelector:
+def _seconds(minimum: int, maximum: int) -> _WholeNumberSelector:
     """Return a selector for whole seconds between `minimum` and `maximum`."""
-    return _SecondsSelector(
+    return _WholeNumberSelector(
         NumberSelectorConfig(
             min=minimum,
             max=maximum,
@@ -103,6 +130,31 @@ def _seconds(minimum: int, maximum: int) -> _SecondsSelector:
             unit_of_measurement="s",
         )
     )
+
+
+class _FiniteSelector(NumberSelector):
+    """A number selector that refuses NaN and infinity (which pass its bounds)."""
+
+    @override
+    def __call__(self, data: Any) -> float:
+        value: float = super().__call__(data)
+        if not math.isfinite(value):
+            raise probatio.Invalid(f"{value} is not a number")
+        return value
+
+
+def _margin(quantity: Quantity) -> _FiniteSelector:
+    """Return the selector of a quantity's hysteresis margin, in its unit."""
+    config = NumberSelectorConfig(
+        min=0,
+        max=(PLAUSIBLE_RANGES[quantity.reading].maximum or 0) * MAX_MARGIN_SHARE,
+        # Not the limits' step: the selector refuses steps below 0.001 (ammonia).
+        step="any",
+        mode=NumberSelectorMode.BOX,
+    )
+    if quantity.unit is not None:
+        config["unit_of_measurement"] = quantity.unit
+    return _FiniteSelector(config)
 
 
 _HEARTBEAT_TIMEOUT_SELECTOR: Final = _seconds(
@@ -144,12 +196,43 @@ _FIRMWARE_SCHEMA: Final = probatio.Schema(
         ): BooleanSelector(),
     }
 )
+_ALARMS_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Required(
+            CONF_ALARM_READINGS, default=DEFAULT_ALARM_READINGS
+        ): _WholeNumberSelector(
+            NumberSelectorConfig(
+                min=MIN_ALARM_READINGS,
+                max=MAX_ALARM_READINGS,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        probatio.Required(CONF_ALARM_SECONDS, default=DEFAULT_ALARM_SECONDS): _seconds(
+            MIN_ALARM_SECONDS, MAX_ALARM_SECONDS
+        ),
+        probatio.Required(
+            CONF_PUSH_LIMITS, default=DEFAULT_PUSH_LIMITS
+        ): BooleanSelector(),
+    }
+)
+# One margin per monitored quantity, in the alarms' table order.
+_HYSTERESIS_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Required(margin_option(reading), default=quantity.margin): _margin(
+            quantity
+        )
+        for reading, quantity in QUANTITIES.items()
+    }
+)
 # Option key -> section, for every option that is shown inside a section.
 _SECTION_OF: Final[Mapping[str, str]] = {
     str(key): name
     for name, schema in (
         (SECTION_COMMANDS, _COMMANDS_SCHEMA),
         (SECTION_FIRMWARE, _FIRMWARE_SCHEMA),
+        (SECTION_ALARMS, _ALARMS_SCHEMA),
+        (SECTION_HYSTERESIS, _HYSTERESIS_SCHEMA),
     )
     for key in schema.schema
 }
@@ -170,6 +253,12 @@ def _options_schema(*, expand_firmware: bool = False) -> probatio.Schema:
             ),
             probatio.Required(SECTION_FIRMWARE): section(
                 _FIRMWARE_SCHEMA, {"collapsed": not expand_firmware}
+            ),
+            probatio.Required(SECTION_ALARMS): section(
+                _ALARMS_SCHEMA, {"collapsed": True}
+            ),
+            probatio.Required(SECTION_HYSTERESIS): section(
+                _HYSTERESIS_SCHEMA, {"collapsed": True}
             ),
         }
     )
@@ -226,7 +315,7 @@ def firmware_url_error(url: str, *, allow_http: bool) -> str | None:
 
 def _nest(options: Mapping[str, Any]) -> dict[str, Any]:
     """Return flat options in the shape of the options form, with its sections."""
-    nested: dict[str, Any] = {SECTION_COMMANDS: {}, SECTION_FIRMWARE: {}}
+    nested: dict[str, Any] = {name: {} for name in _SECTIONS}
     for key, value in options.items():
         if key in _SECTION_OF:
             nested[_SECTION_OF[key]][key] = value

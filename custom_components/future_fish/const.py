@@ -22,6 +22,11 @@ DEFAULT_ADD_NEW_CONTROLLERS: Final = True
 # The original backend subscribed with QoS 1 (PROTOCOL.md section 1).
 SUBSCRIBE_QOS: Final = 1
 
+# Fired when a threshold alarm of a controller or pond turns on or off, and when a
+# controller raises an alarm of its own (`<prefix>/<id>/threshold`).
+EVENT_THRESHOLD: Final = f"{DOMAIN}_threshold"
+EVENT_CONTROLLER_ALARM: Final = f"{DOMAIN}_alarm"
+
 # Units Home Assistant has no constant for.
 UNIT_MILLIGRAMS_PER_LITER: Final = "mg/L"
 UNIT_NTU: Final = "NTU"

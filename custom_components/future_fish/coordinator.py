@@ -4,7 +4,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 from homeassistant.components import mqtt
 from homeassistant.components.mqtt import ReceiveMessage
@@ -61,6 +61,7 @@ from .protocol import (
     parse_status,
     split_topic,
 )
+from .thresholds import Thresholds
 
 type FutureFishConfigEntry = ConfigEntry[FutureFishHub]
 type ControllerListener = Callable[[ControllerState], None]
@@ -91,6 +92,8 @@ class StoredController(TypedDict):
     hardware_version: str | None
     device_type: str | None
     ponds: dict[str, dict[str, float]]
+    # Limits and species profile; missing in files written before alarms existed.
+    settings: NotRequired[dict[str, float | str]]
 
 
 class StoredData(TypedDict):
@@ -143,12 +146,14 @@ class FutureFishHub:
             MessageKind.SENSORS: self._async_handle_sensors,
             MessageKind.ACK: partial(self._async_handle_answer, False),
             MessageKind.COMPLETE: partial(self._async_handle_answer, True),
+            MessageKind.THRESHOLD: self._async_handle_controller_alarm,
         }
         self.commands = CommandTracker(
             hass, self, TrackerSettings.from_options(entry.options)
         )
         self.dawn = DawnForecaster(hass, self)
         self.feeding = FeedingRecords(hass, self)
+        self.thresholds = Thresholds(hass, self)
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -161,12 +166,14 @@ class FutureFishHub:
             controller.firmware_version = saved["firmware_version"]
             controller.hardware_version = saved["hardware_version"]
             controller.device_type = saved["device_type"]
+            controller.values.update(saved.get("settings", {}))
             for position, settings in saved["ponds"].items():
                 pond = PondState(controller, int(position))
                 pond.values.update(settings)
                 controller.ponds[pond.position] = pond
             controller.announced = controller.identified = True
             self._add(controller)
+        self.thresholds.async_load()
         await self.dawn.async_load()
         # After the ponds: their feeding totals are kept on them.
         await self.feeding.async_load()
@@ -195,6 +202,7 @@ class FutureFishHub:
     async def async_stop(self) -> None:
         """Release every subscription and timer and write pending settings."""
         self.commands.async_stop()
+        self.thresholds.async_stop()
         await self.dawn.async_stop()
         await self.feeding.async_stop()
         for unsubscribe in self._unsubscribe:
@@ -312,6 +320,12 @@ class FutureFishHub:
         self.commands.async_handle_answer(controller, complete, parse_answer(payload))
 
     @callback
+    def _async_handle_controller_alarm(
+        self, controller: ControllerState, payload: dict[str, Any], now: datetime
+    ) -> None:
+        self.thresholds.async_handle_controller_alarm(controller, payload, now)
+
+    @callback
     def _async_handle_identity(
         self, controller: ControllerState, payload: dict[str, Any], now: datetime
     ) -> None:
@@ -368,11 +382,15 @@ class FutureFishHub:
         controller.async_update(report.controller)
         # Every reading, also one equal to the last, which the state does not notify.
         self.dawn.async_handle_readings(controller, report.controller, now)
+        self.thresholds.async_handle_readings(controller, report.controller, now)
+        self.thresholds.async_check_controller_alarm(controller, report)
         for position, readings in report.ponds.items():
             pond = controller.ponds.get(position) or self._async_add_pond(
                 controller, position
             )
-            pond.async_apply_readings(readings)
+            self.thresholds.async_handle_readings(
+                pond, pond.async_apply_readings(readings), now
+            )
             if Reading.WATER_DISTANCE in readings:
                 self._async_check_geometry(pond)
 
@@ -521,11 +539,14 @@ class FutureFishHub:
                 pond = controller.ponds.pop(int(pond_part), None)
                 if pond is not None:
                     self._async_delete_geometry_issue(pond)
+                    self.thresholds.async_forget(pond)
             else:
                 del self.controllers[device_id]
                 self._by_topic_id.pop(controller.topic_id, None)
+                self.thresholds.async_forget(controller)
                 for pond in controller.ponds.values():
                     self._async_delete_geometry_issue(pond)
+                    self.thresholds.async_forget(pond)
             self._async_schedule_save()
             return True
         return True
@@ -668,6 +689,11 @@ class FutureFishHub:
     def _async_schedule_save(self) -> None:
         self._store.async_delay_save(self._stored_data, STORAGE_SAVE_DELAY)
 
+    @callback
+    def async_schedule_save(self) -> None:
+        """Save soon, for the parts of the hub that change what it stores."""
+        self._async_schedule_save()
+
     def _stored_data(self) -> StoredData:
         return {
             "controllers": {
@@ -677,6 +703,7 @@ class FutureFishHub:
                     "firmware_version": controller.firmware_version,
                     "hardware_version": controller.hardware_version,
                     "device_type": controller.device_type,
+                    "settings": controller.settings,
                     "ponds": {
                         str(position): pond.settings
                         for position, pond in controller.ponds.items()

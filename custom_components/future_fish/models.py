@@ -7,7 +7,8 @@ from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, callback
 
-from .protocol import Reading, Reason, is_mac, water_level_percent
+from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Alarm, Bound, limit_key
+from .protocol import ControllerAlarm, Reading, Reason, is_mac, water_level_percent
 
 # Listening to this key means hearing about availability changes.
 AVAILABILITY: Final = "available"
@@ -16,6 +17,24 @@ TANK_DEPTH: Final = "tank_depth"
 FEED_AMOUNT: Final = "feed_amount"
 FILL_TARGET: Final = "fill_target"
 DRAIN_TARGET: Final = "drain_target"
+# The lower and upper limit of every monitored quantity (`<reading>_lower`, ...):
+# a float, or absent while unset.
+CONTROLLER_LIMITS: Final = tuple(
+    limit_key(quantity.reading, bound)
+    for quantity in CONTROLLER_QUANTITIES
+    for bound in Bound
+)
+POND_LIMITS: Final = tuple(
+    limit_key(quantity.reading, bound)
+    for quantity in POND_QUANTITIES
+    for bound in Bound
+)
+# The controller's dissolved-oxygen lower limit in mg/L (None while unset): read it
+# with `controller.values.get(DISSOLVED_OXYGEN_LOWER)`, follow it with
+# `controller.async_listen((DISSOLVED_OXYGEN_LOWER,), ...)`.
+DISSOLVED_OXYGEN_LOWER: Final = limit_key(Reading.DISSOLVED_OXYGEN, Bound.LOWER)
+# The species profile the controller's limits were set from (a species.Profile value).
+SPECIES_PROFILE: Final = "species_profile"
 # What the user sets per pond and Home Assistant keeps (the controller never knows).
 POND_SETTINGS: Final = (
     SENSOR_HEIGHT,
@@ -23,7 +42,12 @@ POND_SETTINGS: Final = (
     FEED_AMOUNT,
     FILL_TARGET,
     DRAIN_TARGET,
+    *POND_LIMITS,
 )
+# The same per controller.
+CONTROLLER_SETTINGS: Final = (SPECIES_PROFILE, *CONTROLLER_LIMITS)
+# Listening to this key means hearing about the controller's own alarm (`threshold`).
+CONTROLLER_ALARM: Final = "controller_alarm"
 # The last confirmed valve positions (True open), set only by completed commands.
 INLET_VALVE: Final = "inlet_valve"
 OUTLET_VALVE: Final = "outlet_valve"
@@ -48,6 +72,9 @@ class Observable:
         """Start empty."""
         self.values: dict[str, Any] = {}
         self._listeners: dict[str, list[CALLBACK_TYPE]] = {}
+        # Alarms of the quantities that have a limit, by reading: readings of the
+        # others cost nothing. Fed and configured by the hub.
+        self.alarms: dict[str, Alarm] = {}
 
     @callback
     def async_listen(
@@ -146,19 +173,16 @@ class PondState(Observable):
     @property
     def settings(self) -> dict[str, float]:
         """Return what the user set for this pond, for storage."""
-        return {
-            key: self.values[key]
-            for key in POND_SETTINGS
-            if self.values.get(key) is not None
-        }
+        return _settings(self.values, POND_SETTINGS)
 
     @callback
-    def async_apply_readings(self, readings: Mapping[str, float]) -> None:
-        """Apply a sensors message's readings for this pond."""
+    def async_apply_readings(self, readings: Mapping[str, float]) -> dict[str, Any]:
+        """Apply a sensors message's readings for this pond; return what they set."""
         changes: dict[str, Any] = dict(readings)
         if (distance := readings.get(Reading.WATER_DISTANCE)) is not None:
             changes[Reading.WATER_LEVEL] = _level(distance, self.geometry)
         self.async_update(changes)
+        return changes
 
     @callback
     def async_set_setting(self, key: str, value: float) -> None:
@@ -169,6 +193,10 @@ class PondState(Observable):
                 distance, _geometry(self.values | changes)
             )
         self.async_update(changes)
+
+
+def _settings(values: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {key: values[key] for key in keys if values.get(key) is not None}
 
 
 def _geometry(values: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -211,6 +239,11 @@ class ControllerState(Observable):
         # What was last written to the device registry, to skip identical updates.
         self.registered_device: tuple[str | None, ...] | None = None
         self.device_entry_id: str | None = None
+        # The controller's own alarm while it lasts, and when it arrived.
+        self.controller_alarm: ControllerAlarm | None = None
+        self.controller_alarm_at: datetime | None = None
+        # Why pushing limits failed, by THRESH parameter, until a push succeeds.
+        self.push_failures: dict[str, str] = {}
 
     @property
     def name(self) -> str:
@@ -220,6 +253,11 @@ class ControllerState(Observable):
         if is_mac(self.device_id):
             return f"Pond controller {self.device_id.replace(':', '')[-4:].upper()}"
         return f"Pond controller {self.device_id}"
+
+    @property
+    def settings(self) -> dict[str, float | str]:
+        """Return what the user set for this controller, for storage."""
+        return _settings(self.values, CONTROLLER_SETTINGS)
 
     @property
     def model(self) -> str | None:

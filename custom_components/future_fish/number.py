@@ -1,5 +1,6 @@
-"""Numbers: settings of a pond that the controller does not know."""
+"""Numbers: settings of a pond that the controller does not know, and alarm limits."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -10,11 +11,22 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfLength, UnitOfMass
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .actions import MAX_FEED_GRAMS
-from .coordinator import FutureFishConfigEntry
+from .actions import MAX_FEED_GRAMS, async_set_threshold, async_wait
+from .alarms import (
+    CONTROLLER_QUANTITIES,
+    POND_QUANTITIES,
+    QUANTITIES,
+    Bound,
+    Quantity,
+    limit_key,
+)
+from .commands import Command, CommandState
+from .const import DOMAIN
+from .coordinator import FutureFishConfigEntry, FutureFishHub
 from .entity import FutureFishEntity, async_setup_device_entities
 from .models import (
     DRAIN_TARGET,
@@ -22,8 +34,10 @@ from .models import (
     FILL_TARGET,
     SENSOR_HEIGHT,
     TANK_DEPTH,
+    ControllerState,
     PondState,
 )
+from .protocol import PLAUSIBLE_RANGES, Reading
 
 PARALLEL_UPDATES = 0
 
@@ -87,6 +101,47 @@ DEFAULTS: Final[dict[str, float]] = {
 }
 
 
+@dataclass(frozen=True, kw_only=True)
+class LimitDescription(NumberEntityDescription):
+    """The lower or upper limit of a monitored quantity."""
+
+    reading: Reading
+    bound: Bound
+
+
+# Device classes let Home Assistant convert temperatures for the user's unit system.
+_LIMIT_DEVICE_CLASSES: Final = {
+    Reading.TEMPERATURE: NumberDeviceClass.TEMPERATURE,
+    Reading.PH: NumberDeviceClass.PH,
+    Reading.BATTERY: NumberDeviceClass.BATTERY,
+}
+
+
+def _limit_numbers(quantities: tuple[Quantity, ...]) -> tuple[LimitDescription, ...]:
+    """Return both limits of each quantity, within the range its readings may have."""
+    return tuple(
+        LimitDescription(
+            key=limit_key(quantity.reading, bound),
+            translation_key=limit_key(quantity.reading, bound),
+            reading=quantity.reading,
+            bound=bound,
+            device_class=_LIMIT_DEVICE_CLASSES.get(quantity.reading),
+            native_unit_of_measurement=quantity.unit,
+            native_min_value=PLAUSIBLE_RANGES[quantity.reading].minimum or 0,
+            native_max_value=PLAUSIBLE_RANGES[quantity.reading].maximum or 0,
+            native_step=quantity.step,
+            mode=NumberMode.BOX,
+            entity_category=EntityCategory.CONFIG,
+        )
+        for quantity in quantities
+        for bound in Bound
+    )
+
+
+CONTROLLER_LIMIT_NUMBERS: Final = _limit_numbers(CONTROLLER_QUANTITIES)
+POND_LIMIT_NUMBERS: Final = _limit_numbers(POND_QUANTITIES)
+
+
 def pond_setting(pond: PondState, key: str) -> float:
     """Return a pond's command setting: what the user set, or its default."""
     value: float | None = pond.values.get(key)
@@ -98,7 +153,7 @@ async def async_setup_entry(
     entry: FutureFishConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the geometry and command settings of every pond."""
+    """Add the pond settings and the alarm limits of every controller and pond."""
     entry.async_on_unload(
         async_setup_device_entities(
             entry.runtime_data,
@@ -106,6 +161,15 @@ async def async_setup_entry(
             FutureFishPondSetting,
             (),
             POND_NUMBERS,
+        )
+    )
+    entry.async_on_unload(
+        async_setup_device_entities(
+            entry.runtime_data,
+            async_add_entities,
+            FutureFishLimit,
+            CONTROLLER_LIMIT_NUMBERS,
+            POND_LIMIT_NUMBERS,
         )
     )
 
@@ -135,3 +199,96 @@ class FutureFishPondSetting(FutureFishEntity, NumberEntity):
         if TYPE_CHECKING:
             assert self.pond is not None
         self.hub.async_set_pond_setting(self.pond, self.entity_description.key, value)
+
+
+class FutureFishLimit(FutureFishEntity, NumberEntity):
+    """A lower or upper alarm limit; unknown while unset.
+
+    Kept by Home Assistant, so it can be changed while the controller is offline.
+    """
+
+    entity_description: LimitDescription
+
+    @property
+    def available(self) -> bool:
+        """Return True: a limit never depends on the controller being online."""
+        return True
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the limit, None while it is unset."""
+        value: float | None = self.observed_value
+        return value
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Change the limit; a lower limit not below the upper one raises."""
+        description = self.entity_description
+        if (
+            self.hub.thresholds.async_set_limit(
+                self.pond or self.controller,
+                description.reading,
+                description.bound,
+                value,
+            )
+            and self.pond is None
+        ):
+            async_push_limits(self.hub, self.controller, (description.reading,))
+
+
+@callback
+def async_push_limits(
+    hub: FutureFishHub, controller: ControllerState, readings: Iterable[Reading]
+) -> None:
+    """Send changed limits that the controller can watch itself, in the background.
+
+    Only where the hub's options ask for it, and only for the quantities THRESH
+    knows (temperature, dissolved oxygen, pH). One task per change, so the entity
+    (and the user) never waits for the controller.
+    """
+    quantities = [
+        QUANTITIES[reading]
+        for reading in readings
+        if QUANTITIES[reading].pushed_as is not None
+    ]
+    if hub.thresholds.push_limits and quantities:
+        _ = hub.entry.async_create_background_task(
+            hub.hass,
+            _async_push(hub, controller, quantities),
+            f"{DOMAIN} push limits to {controller.device_id}",
+        )
+
+
+async def _async_push(
+    hub: FutureFishHub, controller: ControllerState, quantities: list[Quantity]
+) -> None:
+    """Send each quantity's limits and record the outcome for the repair issue.
+
+    An unset limit is sent as the end of the range the readings may have, so the
+    controller has a real value (PROTOCOL 8.5) on which it never triggers.
+    """
+    for quantity in quantities:
+        parameter = quantity.pushed_as
+        if TYPE_CHECKING:
+            assert parameter is not None
+        spec = PLAUSIBLE_RANGES[quantity.reading]
+        lower = controller.values.get(limit_key(quantity.reading, Bound.LOWER))
+        upper = controller.values.get(limit_key(quantity.reading, Bound.UPPER))
+        command: Command | None = None
+        error: str | None = None
+        try:
+            command = await async_set_threshold(
+                hub,
+                controller,
+                None,
+                parameter=parameter,
+                lower=(spec.minimum or 0) if lower is None else lower,
+                upper=(spec.maximum or 0) if upper is None else upper,
+                context=None,
+            )
+            await async_wait(command, until_completion=True)
+        except HomeAssistantError as err:
+            if command is not None and command.state is CommandState.CANCELLED:
+                # Home Assistant stopped it (the hub unloads): not the controller's fault.
+                return
+            error = str(err)
+        hub.thresholds.async_push_result(controller, parameter, error)

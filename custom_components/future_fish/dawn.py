@@ -23,7 +23,7 @@ from homeassistant.helpers.sun import get_astral_event_next
 
 from .const import DOMAIN
 from .forecast import Forecast, NightFit
-from .models import ControllerState
+from .models import DISSOLVED_OXYGEN_LOWER, ControllerState
 from .protocol import Reading
 
 if TYPE_CHECKING:
@@ -31,9 +31,8 @@ if TYPE_CHECKING:
 
 # The controller's current Forecast, None while there is none.
 DAWN_OXYGEN: Final = "dawn_oxygen"
-# The controller's dissolved-oxygen lower limit (mg/L), which the alarms' number sets:
-# the same key as models.DISSOLVED_OXYGEN_LOWER.
-OXYGEN_LOWER_LIMIT: Final = "limit_dissolved_oxygen_lower"
+# The controller's dissolved-oxygen lower limit (mg/L), which the alarms' number sets.
+OXYGEN_LOWER_LIMIT: Final = DISSOLVED_OXYGEN_LOWER
 STORAGE_VERSION: Final = 1
 # Thousands of controllers report every 30 s: the nights are written at most every
 # five minutes (and at once when Home Assistant stops), as losing a few minutes of

@@ -61,6 +61,7 @@ from .protocol import (
     parse_status,
     split_topic,
 )
+from .repairs import OfflineIssues
 from .thresholds import Thresholds
 
 type FutureFishConfigEntry = ConfigEntry[FutureFishHub]
@@ -154,6 +155,7 @@ class FutureFishHub:
         self.dawn = DawnForecaster(hass, self)
         self.feeding = FeedingRecords(hass, self)
         self.thresholds = Thresholds(hass, self)
+        self.offline_issues = OfflineIssues(hass, self)
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -197,12 +199,14 @@ class FutureFishHub:
                 self.hass, self._async_connection_changed
             )
         )
+        self._unsubscribe.append(self.offline_issues.async_start())
         self.connected = mqtt.is_connected(self.hass)
 
     async def async_stop(self) -> None:
         """Release every subscription and timer and write pending settings."""
         self.commands.async_stop()
         self.thresholds.async_stop()
+        self.offline_issues.async_stop()
         await self.dawn.async_stop()
         await self.feeding.async_stop()
         for unsubscribe in self._unsubscribe:
@@ -544,6 +548,7 @@ class FutureFishHub:
                 del self.controllers[device_id]
                 self._by_topic_id.pop(controller.topic_id, None)
                 self.thresholds.async_forget(controller)
+                self.offline_issues.async_forget(controller)
                 for pond in controller.ponds.values():
                     self._async_delete_geometry_issue(pond)
                     self.thresholds.async_forget(pond)
@@ -634,7 +639,18 @@ class FutureFishHub:
     @callback
     def async_set_pond_setting(self, pond: PondState, key: str, value: float) -> None:
         """Set a pond's sensor height or tank depth, refusing impossible geometry."""
-        proposed = pond.values | {key: value}
+        self.async_set_pond_settings(pond, {key: value})
+
+    @callback
+    def async_set_pond_settings(
+        self, pond: PondState, settings: dict[str, float]
+    ) -> None:
+        """Set several pond settings, checked together (the geometry repair flow).
+
+        Checked as a whole, so a sensor height and tank depth that fit each other
+        are accepted whatever the pond had before.
+        """
+        proposed = pond.values | settings
         height = proposed.get(SENSOR_HEIGHT)
         depth = proposed.get(TANK_DEPTH)
         if height is not None and depth is not None and depth > height:
@@ -647,7 +663,8 @@ class FutureFishHub:
                     "height": f"{height:g}",
                 },
             )
-        pond.async_set_setting(key, value)
+        for key, value in settings.items():
+            pond.async_set_setting(key, value)
         self._async_check_geometry(pond)
         self._async_schedule_save()
 
@@ -664,12 +681,18 @@ class FutureFishHub:
             self.hass,
             DOMAIN,
             self._geometry_issue_id(pond),
-            is_fixable=False,
+            is_fixable=True,
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_MISSING_GEOMETRY,
             translation_placeholders={
                 "pond": pond.name,
                 "controller": pond.controller.name,
+            },
+            # What the fix flow needs to find the pond.
+            data={
+                "entry_id": self.entry.entry_id,
+                "device_id": pond.controller.device_id,
+                "pond": pond.position,
             },
         )
 

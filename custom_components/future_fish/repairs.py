@@ -1,0 +1,195 @@
+"""Repairs: controllers that stay offline, and the fix flow for a pond's geometry."""
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import UnitOfLength
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+from homeassistant.util import dt as dt_util
+import probatio
+
+from .const import DOMAIN
+from .models import AVAILABILITY, SENSOR_HEIGHT, TANK_DEPTH, ControllerState, PondState
+
+if TYPE_CHECKING:
+    from .coordinator import FutureFishConfigEntry, FutureFishHub
+
+ISSUE_CONTROLLER_OFFLINE: Final = "controller_offline"
+# A controller sends a heartbeat every 20 s; an hour without one is no Wi-Fi hiccup.
+OFFLINE_ISSUE_AFTER: Final = timedelta(hours=1)
+# One timer for the whole hub; the issue may come a few minutes after the hour.
+OFFLINE_CHECK_INTERVAL: Final = timedelta(minutes=5)
+# The same bounds as the pond's sensor height and tank depth number entities.
+_GEOMETRY_SELECTOR: Final = NumberSelector(
+    NumberSelectorConfig(
+        min=1,
+        max=1000,
+        step=0.5,
+        mode=NumberSelectorMode.BOX,
+        unit_of_measurement=UnitOfLength.CENTIMETERS,
+    )
+)
+
+
+def offline_issue_id(controller: ControllerState) -> str:
+    """Return the id of the repair issue that says `controller` is offline."""
+    return f"{ISSUE_CONTROLLER_OFFLINE}_{controller.device_id}"
+
+
+class OfflineIssues:
+    """Raise a repair issue for every controller offline for more than an hour."""
+
+    def __init__(self, hass: HomeAssistant, hub: FutureFishHub) -> None:
+        """Prepare the check of `hub`'s controllers; nothing runs yet."""
+        self.hass = hass
+        self._hub = hub
+        # Reported controllers, with the remover of the listener that sees them return.
+        self._reported: dict[ControllerState, CALLBACK_TYPE] = {}
+        self._started = dt_util.utcnow()
+
+    @callback
+    def async_start(self) -> CALLBACK_TYPE:
+        """Check every few minutes; return what stops the checks."""
+        # Controllers restored offline after a restart count as offline from now.
+        self._started = dt_util.utcnow()
+        return async_track_time_interval(
+            self.hass,
+            self._async_check,
+            OFFLINE_CHECK_INTERVAL,
+            cancel_on_shutdown=True,
+        )
+
+    @callback
+    def async_stop(self) -> None:
+        """Delete every issue: an unloaded hub knows nothing about its controllers."""
+        for controller in list(self._reported):
+            self.async_forget(controller)
+
+    @callback
+    def async_forget(self, controller: ControllerState) -> None:
+        """Delete the issue of a controller that came back or was removed."""
+        if (unlisten := self._reported.pop(controller, None)) is not None:
+            unlisten()
+            ir.async_delete_issue(self.hass, DOMAIN, offline_issue_id(controller))
+
+    @callback
+    def _async_check(self, now: datetime) -> None:
+        for controller in self._hub.controllers.values():
+            if controller.online or controller in self._reported:
+                continue
+            since = controller.offline_since or self._started
+            if now - since >= OFFLINE_ISSUE_AFTER:
+                self._async_report(controller, since)
+
+    @callback
+    def _async_report(self, controller: ControllerState, since: datetime) -> None:
+        @callback
+        def availability_changed() -> None:
+            if controller.online:
+                self.async_forget(controller)
+
+        self._reported[controller] = controller.async_listen(
+            (AVAILABILITY,), availability_changed
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            offline_issue_id(controller),
+            is_fixable=False,
+            # Gone when Home Assistant restarts: the next check decides afresh.
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_CONTROLLER_OFFLINE,
+            translation_placeholders={
+                "controller": controller.name,
+                "since": dt_util.as_local(since).strftime("%Y-%m-%d %H:%M"),
+                "prefix": self._hub.prefix,
+                "topic": f"{self._hub.prefix}/{controller.topic_id}/#",
+            },
+        )
+
+
+class GeometryRepairFlow(RepairsFlow):
+    """Ask for the sensor height and tank depth of a pond that has no geometry."""
+
+    def __init__(self, data: dict[str, str | int | float | None]) -> None:
+        """Fix the pond the issue's data names (hub entry, controller, position)."""
+        self._data = data
+
+    async def async_step_init(
+        self,
+        user_input: dict[str, str] | None = None,  # noqa: ARG002
+    ) -> RepairsFlowResult:
+        """Go straight to the form."""
+        return await self.async_step_geometry()
+
+    async def async_step_geometry(
+        self, user_input: dict[str, float] | None = None
+    ) -> RepairsFlowResult:
+        """Show the form; save both values at once when they fit together."""
+        if (found := self._find_pond()) is None:
+            return self.async_abort(reason="pond_unavailable")
+        hub, pond = found
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                hub.async_set_pond_settings(
+                    pond,
+                    {
+                        SENSOR_HEIGHT: user_input[SENSOR_HEIGHT],
+                        TANK_DEPTH: user_input[TANK_DEPTH],
+                    },
+                )
+            except ServiceValidationError as err:
+                errors["base"] = str(err.translation_key)
+            else:
+                return self.async_create_entry(data={})
+        schema = probatio.Schema(
+            {
+                probatio.Required(SENSOR_HEIGHT): _GEOMETRY_SELECTOR,
+                probatio.Required(TANK_DEPTH): _GEOMETRY_SELECTOR,
+            }
+        )
+        return self.async_show_form(
+            step_id="geometry",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or pond.settings
+            ),
+            errors=errors,
+            description_placeholders={"pond": pond.name},
+        )
+
+    def _find_pond(self) -> tuple[FutureFishHub, PondState] | None:
+        """Return the pond's hub and pond, or None while its hub is not loaded."""
+        entry: FutureFishConfigEntry | None = self.hass.config_entries.async_get_entry(
+            str(self._data.get("entry_id"))
+        )
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            return None
+        hub = entry.runtime_data
+        controller = hub.controllers.get(str(self._data.get("device_id")))
+        pond = (
+            None
+            if controller is None
+            else controller.ponds.get(int(str(self._data.get("pond"))))
+        )
+        return None if pond is None else (hub, pond)
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant,
+    issue_id: str,  # noqa: ARG001
+    data: dict[str, str | int | float | None] | None,
+) -> RepairsFlow:
+    """Create the flow of the only fixable issue, a pond's missing geometry."""
+    return GeometryRepairFlow(data or {})

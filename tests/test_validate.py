@@ -30,7 +30,7 @@ import pytest
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 import yaml
 
-from custom_components.future_fish import PLATFORMS
+from custom_components.future_fish import PLATFORMS, device_condition, device_trigger
 from custom_components.future_fish.const import DOMAIN
 
 from .common import report, setup_hub
@@ -57,6 +57,7 @@ STRINGS_SECTIONS: Final = {
     "services",
     "selector",
     "system_health",
+    "device_automation",
 }
 
 # --- manifest.json -------------------------------------------------------------------
@@ -342,6 +343,15 @@ def test_exception_and_issue_keys(section: str) -> None:
     assert used.unresolved == []
     assert used.unknown(translated) == set()
     assert {key for key in translated if not used.uses(key)} == set()
+
+
+def test_device_automation_keys() -> None:
+    """Every device trigger and condition is named, and nothing else is."""
+    names = STRINGS["device_automation"]
+
+    assert set(names) == {"trigger_type", "condition_type"}
+    assert set(names["trigger_type"]) == set(device_trigger.TRIGGERS)
+    assert set(names["condition_type"]) == set(device_condition.CONDITIONS)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,266 @@
+"""The blueprints shipped in blueprints/automation/future_fish/, as users import them."""
+
+from datetime import timedelta
+from pathlib import Path
+import shutil
+from typing import Any, Final
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.automation.helpers import async_get_blueprints
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    async_mock_service,
+)
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.future_fish.const import DOMAIN
+
+from .command_helpers import set_number
+from .common import DEVICE_ID, answer_commands, report, send, setup_hub
+
+BLUEPRINTS: Final = Path(__file__).parents[1] / "blueprints" / "automation" / DOMAIN
+CONTROLLER: Final = "pond_controller_4134"
+DO_ALARM: Final = f"binary_sensor.{CONTROLLER}_dissolved_oxygen_alarm"
+CRASH_EXPECTED: Final = f"binary_sensor.{CONTROLLER}_oxygen_crash_expected"
+CONNECTIVITY: Final = f"binary_sensor.{CONTROLLER}_connectivity"
+TEMPERATURE: Final = f"sensor.{CONTROLLER}_water_temperature"
+FEED_LEVEL: Final = "sensor.pond_1_feed_level"
+AERATOR: Final = "switch.aerator"
+# What users put into a blueprint's notification input.
+NOTIFY: Final = [{"action": "notify.notify", "data": {"message": "{{ message }}"}}]
+
+
+@pytest.fixture
+def config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Import the blueprints as the README says: copy them into the config dir.
+
+    A config dir of the test's own, so parallel tests share no files.
+    """
+    hass.config.config_dir = str(tmp_path)
+    shutil.copytree(BLUEPRINTS, hass.config.path("blueprints", "automation", DOMAIN))
+
+
+async def automate(hass: HomeAssistant, blueprint: str, inputs: dict[str, Any]) -> None:
+    """Create an automation from a blueprint and check that it is valid and on."""
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "id": blueprint,
+                "alias": blueprint,
+                "use_blueprint": {
+                    "path": f"{DOMAIN}/{blueprint}.yaml",
+                    "input": inputs,
+                },
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get(f"automation.{blueprint}")
+    assert state is not None
+    assert state.state == STATE_ON
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """Let time pass and run what became due."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+def messages(calls: list[Any]) -> list[str]:
+    """Return the messages sent by notify calls."""
+    return [" ".join(call.data["message"].split()) for call in calls]
+
+
+def test_every_blueprint_is_tested() -> None:
+    """The directory holds exactly the blueprints tested here."""
+    assert sorted(path.stem for path in BLUEPRINTS.iterdir()) == sorted(
+        {
+            "controller_offline",
+            "feed_hopper_low",
+            "feeding_schedule",
+            "low_oxygen",
+            "oxygen_crash_expected",
+        }
+    )
+
+
+@pytest.mark.usefixtures("config_dir")
+@pytest.mark.parametrize("path", sorted(BLUEPRINTS.iterdir()), ids=lambda p: p.stem)
+async def test_blueprint_is_valid(hass: HomeAssistant, path: Path) -> None:
+    """Home Assistant's blueprint code loads each file as a valid automation."""
+    blueprint = await async_get_blueprints(hass).async_get_blueprint(
+        f"{DOMAIN}/{path.name}"
+    )
+    assert blueprint.domain == "automation"
+    assert blueprint.name.startswith("Future Fish - ")
+    assert blueprint.validate() is None
+
+
+@pytest.fixture
+async def hub(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_dir: None
+) -> None:
+    """Set up a hub whose controller reported, in a config dir with the blueprints."""
+    await setup_hub(hass)
+    await report(hass)
+
+
+@pytest.mark.usefixtures("hub")
+async def test_low_oxygen(hass: HomeAssistant) -> None:
+    """Three low readings: the aerator is turned on and the user told, once."""
+    turn_on = async_mock_service(hass, "homeassistant", "turn_on")
+    notify = async_mock_service(hass, "notify", "notify")
+    await automate(
+        hass,
+        "low_oxygen",
+        {"oxygen_alarm": DO_ALARM, "aerator": AERATOR, "notify": NOTIFY},
+    )
+    await set_number(hass, f"number.{CONTROLLER}_dissolved_oxygen_lower_limit", 5)
+
+    for value in (6.8, 4.2, 4.1, 4.0, 3.9):
+        send(hass, "sensors", {"data": {"dissolved_oxygen": value}})
+        await hass.async_block_till_done()
+
+    assert hass.states.get(DO_ALARM).state == STATE_ON
+    assert [call.data["entity_id"] for call in turn_on] == [[AERATOR]]
+    assert messages(notify) == [
+        (
+            "Pond controller 4134 Dissolved oxygen alarm: dissolved oxygen is 4.0"
+            " mg/L, below 5.0 mg/L. Turned on switch.aerator."
+        )
+    ]
+
+
+@pytest.mark.usefixtures("hub")
+async def test_oxygen_crash_expected(hass: HomeAssistant) -> None:
+    """The forecast expects a crash: the aerator starts at once."""
+    turn_on = async_mock_service(hass, "homeassistant", "turn_on")
+    await automate(
+        hass,
+        "oxygen_crash_expected",
+        {"crash_expected": CRASH_EXPECTED, "aerator": AERATOR},
+    )
+    # The forecast's own tests make this sensor turn on from synthetic nights.
+    hass.states.async_set(CRASH_EXPECTED, STATE_OFF)
+    await hass.async_block_till_done()
+    assert turn_on == []
+
+    hass.states.async_set(CRASH_EXPECTED, STATE_ON)
+    await hass.async_block_till_done()
+
+    assert [call.data["entity_id"] for call in turn_on] == [[AERATOR]]
+
+
+async def test_feeding_schedule(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    config_dir: None,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Feeds at the set times, except while the water is too cold."""
+    # The test instance's time zone is US/Pacific.
+    freezer.move_to("2026-06-01 07:59:30-07:00")
+    entry = await setup_hub(hass)
+    await report(hass)
+    commands = answer_commands(hass, mqtt_mock)
+    pond = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{DEVICE_ID}_pond1"), entry.entry_id
+    )
+    assert pond is not None
+    await automate(
+        hass,
+        "feeding_schedule",
+        {
+            "times": ["08:00:00", "16:00:00"],
+            "pond": pond.id,
+            "amount": 250,
+            "temperature": TEMPERATURE,
+        },
+    )
+
+    await advance(hass, freezer, timedelta(seconds=30))
+    assert [
+        (command["command_type"], command["pond_position"], command["parameters"])
+        for command in commands
+    ] == [("FEED", 1, {"amount": 250, "unit": "grams"})]
+
+    # 18 °C is below the default range (20-32 °C): no feeding at 16:00.
+    freezer.move_to("2026-06-01 15:59:30-07:00")
+    send(hass, "sensors", {"data": {"temperature": 18}})
+    await advance(hass, freezer, timedelta(seconds=30))
+    assert hass.states.get(TEMPERATURE).state == "18"
+    assert len(commands) == 1
+    # Time triggers are not stopped with the test instance: detach tomorrow's.
+    await hass.services.async_call(
+        "automation",
+        "turn_off",
+        {"entity_id": "automation.feeding_schedule"},
+        blocking=True,
+    )
+
+
+@pytest.mark.usefixtures("hub")
+async def test_controller_offline(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Notified once the controller has been offline for the minutes set."""
+    notify = async_mock_service(hass, "notify", "notify")
+    await automate(
+        hass,
+        "controller_offline",
+        {"connectivity": CONNECTIVITY, "minutes": 10, "notify": NOTIFY},
+    )
+
+    send(hass, "status", "offline")
+    await advance(hass, freezer, timedelta(minutes=9, seconds=59))
+    assert notify == []
+    await advance(hass, freezer, timedelta(seconds=1))
+
+    assert messages(notify) == [
+        (
+            "Pond controller 4134 has been offline for 10 minutes: check its power"
+            " and Wi-Fi."
+        )
+    ]
+
+
+@pytest.mark.usefixtures("hub")
+async def test_feed_hopper_low(hass: HomeAssistant) -> None:
+    """Notified when the feed level falls below the threshold, not while above."""
+    notify = async_mock_service(hass, "notify", "notify")
+    await automate(
+        hass,
+        "feed_hopper_low",
+        {"feed_level": FEED_LEVEL, "threshold": 25, "notify": NOTIFY},
+    )
+
+    send(hass, "sensors", {"data": {"feed1": 30}})
+    await hass.async_block_till_done()
+    assert notify == []
+    send(hass, "sensors", {"data": {"feed1": 15}})
+    await hass.async_block_till_done()
+
+    assert messages(notify) == ["Pond 1 Feed level is 15 %: refill the feed hopper."]
+
+
+@pytest.mark.usefixtures("hub")
+async def test_default_notification(hass: HomeAssistant) -> None:
+    """Without a notification input the blueprints create a persistent notification."""
+    created = async_mock_service(hass, "persistent_notification", "create")
+    await automate(hass, "feed_hopper_low", {"feed_level": FEED_LEVEL})
+
+    send(hass, "sensors", {"data": {"feed1": 10}})
+    await hass.async_block_till_done()
+
+    assert [call.data["title"] for call in created] == ["Feed hopper low"]

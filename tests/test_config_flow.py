@@ -60,17 +60,21 @@ from custom_components.future_fish.const import (
     CONF_ALLOW_HTTP_FIRMWARE,
     CONF_FIRMWARE_MANIFEST_URL,
     CONF_HEARTBEAT_TIMEOUT,
+    CONF_MAX_CONTROLLERS,
     CONF_PREFIX,
     CONF_RETRIES,
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_ADD_NEW_CONTROLLERS,
     DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_HEARTBEAT_TIMEOUT,
+    DEFAULT_MAX_CONTROLLERS,
     DEFAULT_PREFIX,
     DEFAULT_RETRIES,
     DOMAIN,
     MAX_HEARTBEAT_TIMEOUT,
+    MAX_MAX_CONTROLLERS,
     MIN_HEARTBEAT_TIMEOUT,
+    MIN_MAX_CONTROLLERS,
 )
 from custom_components.future_fish.protocol import CommandType
 
@@ -613,6 +617,7 @@ def _options_input(
     return {
         CONF_HEARTBEAT_TIMEOUT: DEFAULT_HEARTBEAT_TIMEOUT,
         CONF_ADD_NEW_CONTROLLERS: DEFAULT_ADD_NEW_CONTROLLERS,
+        CONF_MAX_CONTROLLERS: DEFAULT_MAX_CONTROLLERS,
         **top,
         SECTION_COMMANDS: commands or {},
         SECTION_FIRMWARE: firmware or {},
@@ -660,6 +665,7 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
             _options_input(
                 heartbeat_timeout=300.0,
                 add_new_controllers=True,
+                max_controllers=5000.0,
                 commands={CONF_ACK_TIMEOUT: 20.0, "timeout_water": 3600},
                 alarms={CONF_ALARM_READINGS: 5.0, CONF_PUSH_LIMITS: True},
                 hysteresis={margin_option("dissolved_oxygen"): 0.5},
@@ -671,6 +677,7 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
     expected = {
         CONF_HEARTBEAT_TIMEOUT: 300,
         CONF_ADD_NEW_CONTROLLERS: True,
+        CONF_MAX_CONTROLLERS: 5000,
         **DEFAULT_COMMAND_OPTIONS,
         CONF_ACK_TIMEOUT: 20,
         "timeout_water": 3600,
@@ -685,6 +692,7 @@ async def test_options_flow(hass: HomeAssistant, mock_setup_entry: AsyncMock) ->
     assert entry.options == expected
     assert type(entry.options[CONF_HEARTBEAT_TIMEOUT]) is int
     assert type(entry.options[CONF_ACK_TIMEOUT]) is int
+    assert type(entry.options[CONF_MAX_CONTROLLERS]) is int
     assert type(entry.options[CONF_ALARM_READINGS]) is int
     # The hub reads options only when it starts: saving must reload it.
     assert len(mock_unload_entry.mock_calls) == 1
@@ -719,6 +727,7 @@ async def test_options_form_fields(hass: HomeAssistant) -> None:
     assert [str(key) for key in schema.schema] == [
         CONF_HEARTBEAT_TIMEOUT,
         CONF_ADD_NEW_CONTROLLERS,
+        CONF_MAX_CONTROLLERS,
         SECTION_COMMANDS,
         SECTION_FIRMWARE,
         SECTION_ALARMS,
@@ -764,6 +773,7 @@ async def test_options_form_shows_stored_options_in_sections(
     stored = {
         CONF_HEARTBEAT_TIMEOUT: 45,
         CONF_ADD_NEW_CONTROLLERS: True,
+        CONF_MAX_CONTROLLERS: 3000,
         CONF_ACK_TIMEOUT: 30,
         CONF_RETRIES: False,
         **{key: 1000 + index for index, key in enumerate(COMPLETION_TIMEOUT_OPTIONS)},
@@ -779,7 +789,11 @@ async def test_options_form_shows_stored_options_in_sections(
     result = await hass.config_entries.options.async_init(entry.entry_id)
 
     for key, value in stored.items():
-        if key in (CONF_HEARTBEAT_TIMEOUT, CONF_ADD_NEW_CONTROLLERS):
+        if key in (
+            CONF_HEARTBEAT_TIMEOUT,
+            CONF_ADD_NEW_CONTROLLERS,
+            CONF_MAX_CONTROLLERS,
+        ):
             path = key
         elif key in (CONF_FIRMWARE_MANIFEST_URL, CONF_ALLOW_HTTP_FIRMWARE):
             path = f"{SECTION_FIRMWARE}/{key}"
@@ -797,6 +811,7 @@ async def test_options_form_shows_stored_options_in_sections(
         {
             CONF_HEARTBEAT_TIMEOUT: 45,
             CONF_ADD_NEW_CONTROLLERS: True,
+            CONF_MAX_CONTROLLERS: 3000,
             SECTION_COMMANDS: {
                 key: stored[key]
                 for key in (CONF_ACK_TIMEOUT, CONF_RETRIES, *COMPLETION_TIMEOUT_OPTIONS)
@@ -980,6 +995,15 @@ async def test_options_invalid_firmware_url_then_valid(
             _options_input(heartbeat_timeout=MAX_HEARTBEAT_TIMEOUT + 1),
             id="heartbeat-too-long",
         ),
+        pytest.param(
+            _options_input(max_controllers=MIN_MAX_CONTROLLERS - 1),
+            id="no-controllers",
+        ),
+        pytest.param(
+            _options_input(max_controllers=MAX_MAX_CONTROLLERS + 1),
+            id="too-many-controllers",
+        ),
+        pytest.param(_options_input(max_controllers=10.5), id="controllers-fraction"),
         pytest.param(
             _options_input(commands={CONF_ACK_TIMEOUT: MIN_ACK_TIMEOUT - 1}),
             id="ack-too-short",

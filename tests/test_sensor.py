@@ -319,7 +319,8 @@ async def test_new_controllers_can_be_ignored(
     send(hass, "sensors", SENSORS_B)
     await hass.async_block_till_done()
     assert hass.states.async_entity_ids() == []
-    assert entry.runtime_data.ignored_controllers == {DEVICE_ID: 2}
+    ignored = entry.runtime_data.ignored_controllers
+    assert (ignored.messages, ignored.sample) == (2, {DEVICE_ID: 2})
 
 
 async def test_other_prefixes_are_separate_hubs(

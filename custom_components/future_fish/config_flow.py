@@ -45,17 +45,21 @@ from .const import (
     CONF_ALLOW_HTTP_FIRMWARE,
     CONF_FIRMWARE_MANIFEST_URL,
     CONF_HEARTBEAT_TIMEOUT,
+    CONF_MAX_CONTROLLERS,
     CONF_PREFIX,
     CONF_RETRIES,
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_ADD_NEW_CONTROLLERS,
     DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_HEARTBEAT_TIMEOUT,
+    DEFAULT_MAX_CONTROLLERS,
     DEFAULT_PREFIX,
     DEFAULT_RETRIES,
     DOMAIN,
     MAX_HEARTBEAT_TIMEOUT,
+    MAX_MAX_CONTROLLERS,
     MIN_HEARTBEAT_TIMEOUT,
+    MIN_MAX_CONTROLLERS,
 )
 from .protocol import PLAUSIBLE_RANGES, MessageKind
 
@@ -160,6 +164,14 @@ def _margin(quantity: Quantity) -> _FiniteSelector:
 _HEARTBEAT_TIMEOUT_SELECTOR: Final = _seconds(
     MIN_HEARTBEAT_TIMEOUT, MAX_HEARTBEAT_TIMEOUT
 )
+_MAX_CONTROLLERS_SELECTOR: Final = _WholeNumberSelector(
+    NumberSelectorConfig(
+        min=MIN_MAX_CONTROLLERS,
+        max=MAX_MAX_CONTROLLERS,
+        step=1,
+        mode=NumberSelectorMode.BOX,
+    )
+)
 
 _PREFIX_SCHEMA: Final = probatio.Schema(
     {probatio.Required(CONF_PREFIX, default=DEFAULT_PREFIX): TextSelector()}
@@ -248,6 +260,9 @@ def _options_schema(*, expand_firmware: bool = False) -> probatio.Schema:
             probatio.Required(
                 CONF_ADD_NEW_CONTROLLERS, default=DEFAULT_ADD_NEW_CONTROLLERS
             ): BooleanSelector(),
+            probatio.Required(
+                CONF_MAX_CONTROLLERS, default=DEFAULT_MAX_CONTROLLERS
+            ): _MAX_CONTROLLERS_SELECTOR,
             probatio.Required(SECTION_COMMANDS): section(
                 _COMMANDS_SCHEMA, {"collapsed": True}
             ),

@@ -18,6 +18,12 @@ DEFAULT_HEARTBEAT_TIMEOUT: Final = 60
 MIN_HEARTBEAT_TIMEOUT: Final = 10
 MAX_HEARTBEAT_TIMEOUT: Final = 3600
 DEFAULT_ADD_NEW_CONTROLLERS: Final = True
+# How many controllers one hub adds before it ignores new ids: a farm of a few
+# thousand fits, a stream of invented ids (topic spam) does not fill the registries.
+CONF_MAX_CONTROLLERS: Final = "max_controllers"
+DEFAULT_MAX_CONTROLLERS: Final = 2000
+MIN_MAX_CONTROLLERS: Final = 1
+MAX_MAX_CONTROLLERS: Final = 100_000
 
 # The original backend subscribed with QoS 1 (PROTOCOL.md section 1).
 SUBSCRIBE_QOS: Final = 1

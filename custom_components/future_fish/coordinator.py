@@ -1,6 +1,6 @@
 """The Future Fish hub: everything one topic prefix's controllers send, in one place."""
 
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,10 +22,12 @@ from .const import (
     CONF_ALLOW_HTTP_FIRMWARE,
     CONF_FIRMWARE_MANIFEST_URL,
     CONF_HEARTBEAT_TIMEOUT,
+    CONF_MAX_CONTROLLERS,
     CONF_PREFIX,
     DEFAULT_ADD_NEW_CONTROLLERS,
     DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_HEARTBEAT_TIMEOUT,
+    DEFAULT_MAX_CONTROLLERS,
     DOMAIN,
     LOGGER,
     MANUFACTURER,
@@ -42,6 +44,7 @@ from .models import (
     SENSOR_HEIGHT,
     TANK_DEPTH,
     ControllerState,
+    IgnoredControllers,
     MessageStats,
     PondState,
 )
@@ -77,6 +80,7 @@ ADMITTING_KINDS: Final = frozenset(
     {MessageKind.STARTUP, MessageKind.HEARTBEAT, MessageKind.SENSORS}
 )
 ISSUE_MISSING_GEOMETRY: Final = "missing_geometry"
+ISSUE_TOO_MANY_CONTROLLERS: Final = "too_many_controllers"
 # A new controller is shown once it said who it is (startup or heartbeat, at least
 # every 20 s), so its devices and entity ids carry its own name from the start
 # whichever message Home Assistant heard first; one that never says is shown anyway
@@ -117,6 +121,9 @@ class FutureFishHub:
         self.add_new_controllers: bool = entry.options.get(
             CONF_ADD_NEW_CONTROLLERS, DEFAULT_ADD_NEW_CONTROLLERS
         )
+        self.max_controllers: int = entry.options.get(
+            CONF_MAX_CONTROLLERS, DEFAULT_MAX_CONTROLLERS
+        )
         self.allow_http_firmware: bool = entry.options.get(
             CONF_ALLOW_HTTP_FIRMWARE, DEFAULT_ALLOW_HTTP_FIRMWARE
         )
@@ -126,7 +133,9 @@ class FutureFishHub:
         self.connected = False
         self.controllers: dict[str, ControllerState] = {}
         self.stats = MessageStats()
-        self.ignored_controllers: Counter[str] = Counter()
+        self.ignored_controllers = IgnoredControllers()
+        # Whether the repair issue says that the cap keeps new controllers out.
+        self._cap_reported = False
         self._by_topic_id: dict[str, ControllerState] = {}
         # Online controllers with the time each was last heard, least recent first:
         # the first is always the next to expire, so one timer serves the whole hub.
@@ -215,6 +224,8 @@ class FutureFishHub:
         if self._cancel_expiry is not None:
             self._cancel_expiry()
             self._cancel_expiry = None
+        # An unloaded hub ignores nobody; a reloaded one reports the cap again.
+        self._async_clear_cap_issue()
         await self._store.async_save(self._stored_data())
 
     async def async_remove_storage(self) -> None:
@@ -262,6 +273,10 @@ class FutureFishHub:
                 self._async_drop(None, "device_id", Reason.BAD_DEVICE_ID, now)
                 return
             controller = self.controllers.get(device_id)
+            # Before the payload is parsed: a closed hub spends next to nothing on
+            # a flood of invented ids.
+            if controller is None and not self._async_may_add(device_id):
+                return
         else:
             device_id = controller.device_id
         try:
@@ -273,8 +288,6 @@ class FutureFishHub:
                 if kind not in ADMITTING_KINDS:
                     return
                 controller = self._async_admit(device_id, raw_id, now)
-                if controller is None:
-                    return
             self._async_seen(controller, raw_id, kind, now)
             self._handlers[kind](controller, payload, now)
         except ProtocolError as err:
@@ -297,8 +310,6 @@ class FutureFishHub:
             if not online:
                 return
             controller = self._async_admit(device_id, raw_id, now)
-            if controller is None:
-                return
         if online:
             self._async_seen(controller, raw_id, MessageKind.STATUS, now)
         else:
@@ -427,12 +438,47 @@ class FutureFishHub:
     # --- controllers and ponds ----------------------------------------------------------
 
     @callback
+    def _async_may_add(self, device_id: str) -> bool:
+        """Return whether a message of an unknown controller may add it, else count it."""
+        if self.add_new_controllers and len(self.controllers) < self.max_controllers:
+            return True
+        self.ignored_controllers.count(device_id)
+        if self.add_new_controllers and not self._cap_reported:
+            self._cap_reported = True
+            LOGGER.warning(
+                "Future Fish hub %s has reached its maximum of %d controllers: new"
+                " controller ids are ignored until the maximum is raised in its options",
+                self.prefix,
+                self.max_controllers,
+            )
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._cap_issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_TOO_MANY_CONTROLLERS,
+                translation_placeholders={
+                    "prefix": self.prefix,
+                    "maximum": str(self.max_controllers),
+                },
+            )
+        return False
+
+    @callback
+    def _async_clear_cap_issue(self) -> None:
+        if self._cap_reported:
+            self._cap_reported = False
+            ir.async_delete_issue(self.hass, DOMAIN, self._cap_issue_id)
+
+    @property
+    def _cap_issue_id(self) -> str:
+        return f"{ISSUE_TOO_MANY_CONTROLLERS}_{self.entry.entry_id}"
+
+    @callback
     def _async_admit(
         self, device_id: str, raw_id: str, now: datetime
-    ) -> ControllerState | None:
-        if not self.add_new_controllers:
-            self.ignored_controllers[device_id] += 1
-            return None
+    ) -> ControllerState:
         controller = ControllerState(device_id, raw_id)
         controller.first_seen = now
         self._add(controller)
@@ -547,11 +593,14 @@ class FutureFishHub:
             else:
                 del self.controllers[device_id]
                 self._by_topic_id.pop(controller.topic_id, None)
+                self.commands.history.pop(device_id, None)
                 self.thresholds.async_forget(controller)
                 self.offline_issues.async_forget(controller)
                 for pond in controller.ponds.values():
                     self._async_delete_geometry_issue(pond)
                     self.thresholds.async_forget(pond)
+                if len(self.controllers) < self.max_controllers:
+                    self._async_clear_cap_issue()
             self._async_schedule_save()
             return True
         return True

@@ -92,10 +92,14 @@ def _hub(hub: FutureFishHub) -> dict[str, Any]:
         "prefix": hub.prefix,
         "heartbeat_timeout_s": hub.heartbeat_timeout.total_seconds(),
         "add_new_controllers": hub.add_new_controllers,
+        "max_controllers": hub.max_controllers,
         "mqtt_connected": hub.connected,
         "controllers_known": len(hub.controllers),
         "controllers_online": sum(c.online for c in hub.controllers.values()),
-        "ignored_controllers": dict(hub.ignored_controllers),
+        "ignored_controllers": {
+            "messages": hub.ignored_controllers.messages,
+            "sample": dict(hub.ignored_controllers.sample),
+        },
         "unattributed": _stats(hub.stats),
         "unknown_command_answers": hub.commands.unknown_answers,
     }

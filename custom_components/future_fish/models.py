@@ -63,6 +63,8 @@ FIRMWARE_VERSION: Final = "firmware_version"
 # without flooding the log at one message every few seconds.
 WARNING_INTERVAL: Final = timedelta(hours=1)
 _MISSING: Final = object()
+# Ignored controller ids kept for diagnostics; the rest are only counted.
+IGNORED_SAMPLE_SIZE: Final = 20
 
 
 class Observable:
@@ -122,6 +124,8 @@ class MessageStats:
 
     def __init__(self) -> None:
         """Start with nothing counted."""
+        # Keyed by message kinds and the protocol's field names, never by anything
+        # a controller invents, so these stay as small as the protocol.
         self.messages: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
         self.last_message: dict[str, datetime] = {}
@@ -140,6 +144,25 @@ class MessageStats:
             return False
         self._last_warned[what] = now
         return True
+
+
+class IgnoredControllers:
+    """Messages from controllers the hub did not add: counted, with a few of the ids.
+
+    Ids are invented by whoever can publish on the broker, so only a small sample of
+    them is kept: memory stays the same whether ten ids or ten million arrive.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing counted."""
+        self.messages = 0
+        self.sample: Counter[str] = Counter()
+
+    def count(self, device_id: str) -> None:
+        """Count one message from a controller that was not added."""
+        self.messages += 1
+        if device_id in self.sample or len(self.sample) < IGNORED_SAMPLE_SIZE:
+            self.sample[device_id] += 1
 
 
 class PondState(Observable):

@@ -171,9 +171,13 @@ async def test_user_names_are_used(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
     events: list[Event],
 ) -> None:
-    """A device the user renamed appears under its new name."""
+    """A device the user renamed appears under its new name.
+
+    The clock is frozen: on a busy machine the real one made it "0.1 s".
+    """
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     device = device_registry.async_get_device_by_identifier(
         (DOMAIN, f"{DEVICE_ID}_pond1"), entry.entry_id

@@ -14,8 +14,17 @@ from pytest_homeassistant_custom_component.typing import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import DOMAIN
+from custom_components.future_fish.diagnostics import _without_credentials
 
-from .common import DEVICE_ID, HEARTBEAT, make_entry, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
+    answer_commands,
+    make_entry,
+    report,
+    send,
+    setup_hub,
+)
 
 
 @pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
@@ -68,3 +77,80 @@ async def test_device_diagnostics(
     assert diagnostics["controller"]["device_id"] == DEVICE_ID
     assert diagnostics["controller"]["ponds"]["2"]["feed_level"] == 64
     assert diagnostics["hub"]["controllers_online"] == 1
+
+
+@pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
+async def test_diagnostics_hide_secrets_in_firmware_addresses(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Passwords and tokens inside firmware addresses never reach diagnostics."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    controller = device_registry.async_get_device_by_identifier(
+        (DOMAIN, DEVICE_ID), entry.entry_id
+    )
+    assert controller is not None
+
+    async def update_firmware(url: str) -> None:
+        await hass.services.async_call(
+            DOMAIN,
+            "update_firmware",
+            {"device_id": controller.id, "url": url},
+            blocking=True,
+        )
+        await hass.async_block_till_done()
+
+    # A feed and the first update complete, the second update is acknowledged and
+    # still running; its port is out of range, so nothing of it can be shown.
+    answer_commands(hass, mqtt_mock, complete={"success": True})
+    pond = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{DEVICE_ID}_pond1"), entry.entry_id
+    )
+    assert pond is not None
+    await hass.services.async_call(
+        DOMAIN, "feed", {"device_id": pond.id, "amount": 10}, blocking=True
+    )
+    await update_firmware("https://fish:s3cret@firmware.example/fw.bin?sig=t0ken")
+    answer_commands(hass, mqtt_mock)
+    await update_firmware("https://fish:s3cret@firmware.example:99999/fw.bin")
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    commands = diagnostics["controllers"][0]["commands"]
+    assert [c["parameters"] for c in commands["recent"]] == [
+        {"amount": 10, "unit": "grams"},
+        {"url": "https://**REDACTED**@firmware.example/fw.bin?**REDACTED**"},
+    ]
+    assert [c["parameters"]["url"] for c in commands["active"]] == ["**REDACTED**"]
+    last = diagnostics["controllers"][0]["values"]["last_command"]
+    assert last["parameters"]["url"] == "**REDACTED**"
+    assert "s3cret" not in str(diagnostics)
+    assert "t0ken" not in str(diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://firmware.example/fw.bin", "https://firmware.example/fw.bin"),
+        (
+            "https://fish:s3cret@firmware.example:8443/fw.bin",
+            "https://**REDACTED**@firmware.example:8443/fw.bin",
+        ),
+        (
+            "https://token@firmware.example/fw.bin",
+            "https://**REDACTED**@firmware.example/fw.bin",
+        ),
+        (
+            "https://firmware.example/fw.bin?X-Amz-Signature=t0ken",
+            "https://firmware.example/fw.bin?**REDACTED**",
+        ),
+        ("https://fish:s3cret@firmware.example:99999/fw.bin", "**REDACTED**"),
+        ("https://[::1/fw.bin", "**REDACTED**"),
+    ],
+)
+def test_urls_lose_their_secrets(url: str, shown: str) -> None:
+    """User names, passwords and query strings never leave a URL in diagnostics."""
+    assert _without_credentials(url) == shown

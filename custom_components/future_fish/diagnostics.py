@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
@@ -18,13 +18,29 @@ TO_REDACT = {IP_ADDRESS, "wifi_ssid"}
 
 
 def _without_credentials(url: str) -> str:
-    """Return a URL with any user name and password inside it redacted."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"**REDACTED**@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """Return a URL with its user name, password and query (tokens) redacted."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # not even a URL: nothing of it can be shown safely
+        return REDACTED
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname or ""
+        parts = parts._replace(
+            netloc=f"{REDACTED}@{host}" + (f":{port}" if port else "")
+        )
+    # Signed download links carry their secret in the query.
+    if parts.query:
+        parts = parts._replace(query=REDACTED)
+    return urlunsplit(parts)
+
+
+def _command(command: Command) -> dict[str, Any]:
+    """Return a command as diagnostics show it: a firmware URL without secrets."""
+    shown = command.as_dict()
+    if isinstance(url := command.parameters.get("url"), str):
+        shown["parameters"] = command.parameters | {"url": _without_credentials(url)}
+    return shown
 
 
 def _jsonable(value: Any) -> Any:
@@ -32,7 +48,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, tuple) and value and isinstance(value[0], Command):
-        return value[0].as_dict()
+        return _command(value[0])
     return value
 
 
@@ -75,12 +91,12 @@ def _controller(controller: ControllerState) -> dict[str, Any]:
 def _commands(hub: FutureFishHub, controller: ControllerState) -> dict[str, Any]:
     return {
         "active": [
-            command.as_dict()
+            _command(command)
             for command in hub.commands.active.values()
             if command.controller is controller
         ],
         "recent": [
-            command.as_dict() | {"late_answers": command.late_answers}
+            _command(command) | {"late_answers": command.late_answers}
             for command in hub.commands.history.get(controller.device_id, ())
         ],
         "success_rate": hub.commands.success_rate(controller),

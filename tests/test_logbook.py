@@ -16,10 +16,19 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish.commands import EVENT_COMMAND
-from custom_components.future_fish.const import DOMAIN
+from custom_components.future_fish.const import (
+    DOMAIN,
+    EVENT_CONTROLLER_ALARM,
+    EVENT_THRESHOLD,
+)
+from custom_components.future_fish.logbook import (
+    describe_controller_alarm,
+    describe_threshold,
+)
 
 from .command_helpers import answer, last_command, set_geometry, start, tick
 from .common import DEVICE_ID, HEARTBEAT, STARTUP, report, send, setup_hub
+from .test_thresholds import set_limit
 
 
 def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
@@ -297,3 +306,69 @@ async def test_device_missing_from_the_registry(
     )
     await hass.async_block_till_done()
     assert entries(hass, events) == [("Pond 2", "fed 20 g, done in 1.5 s")]
+
+
+async def test_alarms_in_words(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, events: list[Event]
+) -> None:
+    """Our alarms and the controller's own read as a person would say them."""
+    alarms = async_capture_events(hass, EVENT_THRESHOLD)
+    controller_alarms = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
+    await set_limit(hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4)
+    for value in (3.4, 3.2, 3.1, 4.6):
+        send(hass, "sensors", {"data": {"dissolved_oxygen": value}})
+        await hass.async_block_till_done()
+    send(
+        hass,
+        "threshold",
+        {"parameter": "do", "value": 3.1, "lower": 4, "upper": 9, "message": "low"},
+    )
+    await hass.async_block_till_done()
+
+    processor = EventProcessor(hass, (EVENT_THRESHOLD, EVENT_CONTROLLER_ALARM))
+    described = [
+        (entry["name"], entry["message"])
+        for entry in processor.humanify(
+            async_event_to_row(event) for event in (*alarms, *controller_alarms)
+        )
+    ]
+    assert described == [
+        (
+            "Pond controller 4134",
+            "Dissolved oxygen alarm: 3.1 mg/L is below the lower limit of 4 mg/L",
+        ),
+        (
+            "Pond controller 4134",
+            "Dissolved oxygen alarm cleared: back within its limits at 4.6 mg/L",
+        ),
+        ("Pond controller 4134", "controller alarm: do at 3.1 (limits 4 to 9): low"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            {
+                "quantity": "temperature",
+                "state": "on",
+                "value": 36.2,
+                "limit": "upper",
+                "limit_value": 35,
+            },
+            "Water temperature alarm: 36.2 °C is above the upper limit of 35 °C",
+        ),
+        (
+            {"quantity": "unknown", "state": "on", "value": None, "limit": "lower"},
+            "unknown alarm: ? is below the lower limit of ?",
+        ),
+    ],
+)
+def test_threshold_wording(data: dict[str, Any], expected: str) -> None:
+    """Upper limits, and events of another version, still read sensibly."""
+    assert describe_threshold(data) == expected
+
+
+def test_controller_alarm_without_details() -> None:
+    """A controller alarm that names nothing still says what happened."""
+    assert describe_controller_alarm({}) == "controller alarm: a value"

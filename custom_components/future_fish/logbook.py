@@ -17,10 +17,10 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
 from .commands import EVENT_COMMAND, CommandState
-from .const import DOMAIN
+from .const import DOMAIN, EVENT_CONTROLLER_ALARM, EVENT_THRESHOLD
 from .coordinator import FutureFishHub
 from .models import PondState
-from .protocol import CommandType, water_level_percent
+from .protocol import CommandType, Reading, water_level_percent
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,17 @@ PHRASINGS: Final[Mapping[CommandType, Phrasing]] = {
         "applied the new configuration", "configuration update"
     ),
 }
+# How alarm events name a quantity, and its unit as the entities show it.
+QUANTITIES: Final[Mapping[str, tuple[str, str]]] = {
+    Reading.TEMPERATURE: ("Water temperature", " °C"),
+    Reading.DISSOLVED_OXYGEN: ("Dissolved oxygen", " mg/L"),
+    Reading.PH: ("pH", ""),
+    Reading.TURBIDITY: ("Turbidity", " NTU"),
+    Reading.AMMONIA: ("Ammonia", " mg/L"),
+    Reading.BATTERY: ("Battery", " %"),
+    Reading.WATER_LEVEL: ("Water level", " %"),
+    Reading.FEED_LEVEL: ("Feed level", " %"),
+}
 # Where the level the user asked for (in %) is in the event's `request`.
 REQUESTED_LEVELS: Final = {
     "level": "level",
@@ -100,7 +111,54 @@ def async_describe_events(
             LOGBOOK_ENTRY_MESSAGE: describe(data, pond),
         }
 
+    @callback
+    def async_describe_alarm(event: Event) -> dict[str, str]:
+        data = event.data
+        hub, pond = _find(hass, data.get("controller"), data.get("pond"))
+        describe_alarm = (
+            describe_threshold
+            if event.event_type == EVENT_THRESHOLD
+            else describe_controller_alarm
+        )
+        return {
+            LOGBOOK_ENTRY_NAME: _device_name(hass, data, hub, pond),
+            LOGBOOK_ENTRY_MESSAGE: describe_alarm(data),
+        }
+
     async_describe_event(DOMAIN, EVENT_COMMAND, async_describe_command)
+    async_describe_event(DOMAIN, EVENT_THRESHOLD, async_describe_alarm)
+    async_describe_event(DOMAIN, EVENT_CONTROLLER_ALARM, async_describe_alarm)
+
+
+def _number(value: Any, unit: str = "") -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "?"
+    return f"{value:g}{unit}"
+
+
+def describe_threshold(data: Mapping[str, Any]) -> str:
+    """Return an alarm of ours turning on or off, in words."""
+    label, unit = QUANTITIES.get(str(data.get("quantity")), (data.get("quantity"), ""))
+    value = _number(data.get("value"), unit)
+    if data.get("state") != "on":
+        return f"{label} alarm cleared: back within its limits at {value}"
+    side = "below the lower" if data.get("limit") == "lower" else "above the upper"
+    limit = _number(data.get("limit_value"), unit)
+    return f"{label} alarm: {value} is {side} limit of {limit}"
+
+
+def describe_controller_alarm(data: Mapping[str, Any]) -> str:
+    """Return an alarm the controller raised itself, in words."""
+    text = f"controller alarm: {data.get('parameter') or 'a value'}"
+    if data.get("value") is not None:
+        text += f" at {_number(data.get('value'))}"
+    if data.get("lower") is not None or data.get("upper") is not None:
+        text += (
+            f" (limits {_number(data.get('lower'))} to {_number(data.get('upper'))})"
+        )
+    if data.get("message"):
+        text += f": {data['message']}"
+    return text
 
 
 def describe(data: Mapping[str, Any], pond: PondState | None) -> str:

@@ -409,6 +409,23 @@ async def test_faulty_readings(observer: Observer, start_simulator: Any) -> None
 
 
 @pytest.mark.e2e
+async def test_oxygen_crash(observer: Observer, start_simulator: Any) -> None:
+    """--oxygen-crash makes dissolved oxygen fall until it reaches 0."""
+    # 1000 mg/L per simulated hour on a 100x clock: 0 within a few readings.
+    simulator = await start_simulator("--oxygen-crash", "1000", *FAST)
+    await simulator.ready()
+    await observer.wait_count("sensors", 6)
+    assert await simulator.stop() == 0
+    oxygen = [
+        message["data"]["dissolved_oxygen"]
+        for message in observer.payloads("sensors")
+        if "dissolved_oxygen" in message["data"]
+    ]
+    assert oxygen
+    assert oxygen[-1] == 0.0
+
+
+@pytest.mark.e2e
 async def test_silence_after(observer: Observer, start_simulator: Any) -> None:
     """--silence-after: publishing stops, the connection stays (no Last Will)."""
     simulator = await start_simulator("--status-topic", "--silence-after", "0.3", *FAST)

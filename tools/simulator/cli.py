@@ -105,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument("--bad-json-rate", type=float, default=0.0, metavar="P")
     faults.add_argument("--out-of-range-rate", type=float, default=0.0, metavar="P")
     faults.add_argument("--silence-after", type=float, metavar="S")
+    faults.add_argument(
+        "--oxygen-crash",
+        type=float,
+        default=0.0,
+        metavar="MG_L_PER_HOUR",
+        help="dissolved oxygen falls by this much per simulated hour",
+    )
     faults.add_argument("--flap", type=float, metavar="PERIOD")
 
     output = parser.add_argument_group("output")
@@ -151,6 +158,7 @@ def _options(args: argparse.Namespace) -> FleetOptions:
         drop_rate=args.drop_rate,
         bad_json_rate=args.bad_json_rate,
         out_of_range_rate=args.out_of_range_rate,
+        oxygen_crash=args.oxygen_crash,
         silence_after=args.silence_after,
         flap=args.flap,
     )

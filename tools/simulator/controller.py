@@ -264,6 +264,10 @@ class Controller:
     def _sensors(self) -> None:
         now = self._loop.time()
         probes = self._quality.sample(self._rng, self._clock.hour(now))
+        if crash := self._options.oxygen_crash:
+            # An algae die-off or a still, hot night: oxygen only goes down.
+            fallen = probes["dissolved_oxygen"] - crash * self._clock.elapsed_hours(now)
+            probes["dissolved_oxygen"] = round(max(fallen, 0.0), 2)
         readings = [PondReading(p.distance(now), p.feed_percent) for p in self.ponds]
         self._check_thresholds(probes, readings)
         rate = self._options.out_of_range_rate

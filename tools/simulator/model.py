@@ -96,10 +96,13 @@ class SimClock:
         hour = wall.hour + wall.minute / 60 + wall.second / 3600
         return cls(start_hour=hour, start_time=now, multiplier=multiplier)
 
+    def elapsed_hours(self, now: float) -> float:
+        """Return the simulated hours since the start at loop time `now`."""
+        return (now - self.start_time) * self.multiplier / 3600
+
     def hour(self, now: float) -> float:
         """Return the simulated hour of day (0..24) at loop time `now`."""
-        elapsed_h = (now - self.start_time) * self.multiplier / 3600
-        return (self.start_hour + elapsed_h) % 24
+        return (self.start_hour + self.elapsed_hours(now)) % 24
 
 
 @dataclass(slots=True)

@@ -70,6 +70,9 @@ class FleetOptions:
     drop_rate: float = 0.0
     bad_json_rate: float = 0.0
     out_of_range_rate: float = 0.0
+    # mg/L per simulated hour by which dissolved oxygen falls from the start, to
+    # make the alarms and the dawn forecast fire in scripts/develop.
+    oxygen_crash: float = 0.0
     silence_after: float | None = None
     flap: float | None = None
 
@@ -85,6 +88,8 @@ class FleetOptions:
             raise ValueError(f"connections must be >= 1, not {self.connections}")
         if self.drop_acks < 0:
             raise ValueError(f"drop_acks must be >= 0, not {self.drop_acks}")
+        if self.oxygen_crash < 0:
+            raise ValueError(f"oxygen_crash must be >= 0, not {self.oxygen_crash}")
         for name in (
             "legacy_fraction",
             "drop_rate",

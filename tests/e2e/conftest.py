@@ -48,8 +48,9 @@ async def mqtt_entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await wait_for_broker(hass, connected=True)
     yield entry
-    # Unload everything while the broker still runs, so the client stops cleanly.
-    for loaded in hass.config_entries.async_entries():
+    # Unload everything while the broker still runs, so the client stops cleanly;
+    # the hubs before MQTT, so that they unsubscribe while it is connected.
+    for loaded in reversed(hass.config_entries.async_entries()):
         if loaded.state.recoverable:
             await hass.config_entries.async_unload(loaded.entry_id)
     await hass.async_block_till_done()

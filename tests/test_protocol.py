@@ -182,6 +182,9 @@ def test_id_length_limit() -> None:
         "abc\n",
         "\nabc",
         "EC:E3:34:1C:41:34\n",
+        # Pond devices are keyed "<id>_pond<n>": no id may look like one.
+        "EC:E3:34:1C:41:34_pond1",
+        "a_b",
         "a" * 65,
         "a" * 1000,
         "EC:E3:34:1C:41:34" * 60,

@@ -99,8 +99,9 @@ _MAC_RE: Final = re.compile(
     r"^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$", re.IGNORECASE
 )
 # Ids end up in topics, unique ids and file names: a conservative alphabet keeps MQTT
-# wildcards, separators, whitespace and look-alike unicode out.
-_DEVICE_ID_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+# wildcards, separators, whitespace and look-alike unicode out. No underscore: pond
+# devices are keyed "<id>_pond<n>", and an id "<mac>_pond1" must not take one over.
+_DEVICE_ID_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:-]*$")
 
 
 def normalize_device_id(raw: str) -> str | None:

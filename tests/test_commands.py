@@ -577,6 +577,9 @@ async def test_invalid_requests(
         (FIRMWARE_URL, None),
         ("http:///fw.bin", "firmware_url_invalid"),
         ("ftp://fw.example.com/fw.bin", "firmware_url_invalid"),
+        ("https://[::1/fw.bin", "firmware_url_invalid"),
+        ("https://fw.example.com:99999/fw.bin", "firmware_url_invalid"),
+        ("https://:443/fw.bin", "firmware_url_invalid"),
     ],
 )
 async def test_http_firmware_when_allowed(
@@ -1769,3 +1772,19 @@ async def test_sensors_do_not_disturb_commands(
     send(hass, "heartbeat", STARTUP)
     await hass.async_block_till_done()
     assert command.state is CommandState.SENT
+
+
+async def test_firmware_url_secrets_stay_out_of_events(
+    hass: HomeAssistant, hub: FutureFishHub, mqtt_mock: MqttMockHAClient
+) -> None:
+    """The controller gets the whole URL; events (recorder, logbook) do not."""
+    url = "https://fish:s3cret@fw.example.com/fw.bin?token=abc"
+    events = command_events(hass)
+    command = await firmware(url)(hub)
+    answer(hass, "complete", command)
+    await hass.async_block_till_done()
+
+    assert published(mqtt_mock)[0]["url"] == url
+    assert events[0].data["parameters"] == {
+        "url": "https://**REDACTED**@fw.example.com/fw.bin?**REDACTED**"
+    }

@@ -13,8 +13,8 @@ from pytest_homeassistant_custom_component.typing import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.future_fish.commands import url_without_secrets
 from custom_components.future_fish.const import DOMAIN
-from custom_components.future_fish.diagnostics import _without_credentials
 
 from .common import (
     DEVICE_ID,
@@ -104,7 +104,7 @@ async def test_diagnostics_hide_secrets_in_firmware_addresses(
         await hass.async_block_till_done()
 
     # A feed and the first update complete, the second update is acknowledged and
-    # still running; its port is out of range, so nothing of it can be shown.
+    # still running.
     answer_commands(hass, mqtt_mock, complete={"success": True})
     pond = device_registry.async_get_device_by_identifier(
         (DOMAIN, f"{DEVICE_ID}_pond1"), entry.entry_id
@@ -115,7 +115,7 @@ async def test_diagnostics_hide_secrets_in_firmware_addresses(
     )
     await update_firmware("https://fish:s3cret@firmware.example/fw.bin?sig=t0ken")
     answer_commands(hass, mqtt_mock)
-    await update_firmware("https://fish:s3cret@firmware.example:99999/fw.bin")
+    await update_firmware("https://fish:s3cret@firmware.example:8443/fw.bin")
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
@@ -124,9 +124,10 @@ async def test_diagnostics_hide_secrets_in_firmware_addresses(
         {"amount": 10, "unit": "grams"},
         {"url": "https://**REDACTED**@firmware.example/fw.bin?**REDACTED**"},
     ]
-    assert [c["parameters"]["url"] for c in commands["active"]] == ["**REDACTED**"]
+    shown = "https://**REDACTED**@firmware.example:8443/fw.bin"
+    assert [c["parameters"]["url"] for c in commands["active"]] == [shown]
     last = diagnostics["controllers"][0]["values"]["last_command"]
-    assert last["parameters"]["url"] == "**REDACTED**"
+    assert last["parameters"]["url"] == shown
     assert "s3cret" not in str(diagnostics)
     assert "t0ken" not in str(diagnostics)
 
@@ -152,5 +153,28 @@ async def test_diagnostics_hide_secrets_in_firmware_addresses(
     ],
 )
 def test_urls_lose_their_secrets(url: str, shown: str) -> None:
-    """User names, passwords and query strings never leave a URL in diagnostics."""
-    assert _without_credentials(url) == shown
+    """User names, passwords and query strings never leave a URL in diagnostics.
+
+    Unparsable URLs are refused before they are sent, but a manifest address stored
+    by an older version could still be one.
+    """
+    assert url_without_secrets(url) == shown
+
+
+async def test_device_diagnostics_of_a_forgotten_device(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A device the hub no longer knows still gives the hub's diagnostics."""
+    entry = await setup_hub(hass)
+    device = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={("other_integration", "x"), (DOMAIN, "gone")},
+    )
+
+    diagnostics = await get_diagnostics_for_device(hass, hass_client, entry, device)
+
+    assert set(diagnostics) == {"hub"}
+    assert diagnostics["hub"]["controllers_known"] == 0

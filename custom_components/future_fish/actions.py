@@ -171,9 +171,14 @@ async def async_reboot(
 
 def check_firmware_url(url: str, *, allow_http: bool) -> None:
     """Refuse anything but https (or http where the hub allows it)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        # Reading the port checks it: urlsplit alone accepts port 99999.
+        _ = parts.port
+    except ValueError as err:  # e.g. an unclosed IPv6 bracket
+        raise _invalid("firmware_url_invalid", url=url) from err
     allowed = {"https", "http"} if allow_http else {"https"}
-    if parts.scheme not in allowed or not parts.netloc:
+    if parts.scheme not in allowed or not parts.hostname:
         # Suggest allowing http only where that would make the address usable.
         raise _invalid(
             "firmware_url_http"

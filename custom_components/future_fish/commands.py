@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 from homeassistant.components import mqtt
 from homeassistant.core import CALLBACK_TYPE, Context, HassJob, HomeAssistant, callback
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from .coordinator import FutureFishHub
 
 EVENT_COMMAND: Final = f"{DOMAIN}_command"
+# How Home Assistant's diagnostics write what was left out.
+REDACTED: Final = "**REDACTED**"
 COMMAND_QOS: Final = 2
 # Gaps between resends while no ack has arrived; all three fit in the default
 # acknowledgement deadline (resends at 2, 5 and 9 s).
@@ -175,7 +178,12 @@ class Command:
             "device_id": (self.controller if pond is None else pond).device_entry_id,
             "controller": self.controller.device_id,
             "pond": self.pond,
-            "parameters": self.parameters,
+            # Events end up in the recorder and the logbook: no URL secrets there.
+            "parameters": (
+                self.parameters | {"url": url_without_secrets(url)}
+                if isinstance(url := self.parameters.get("url"), str)
+                else self.parameters
+            ),
             "request": self.request,
             "state": self.state.value,
             "attempts": self.attempts,
@@ -185,6 +193,24 @@ class Command:
             "error_code": self.error_code,
             "error_details": self.error_details,
         }
+
+
+def url_without_secrets(url: str) -> str:
+    """Return a URL with its user name, password and query (tokens) redacted."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # not even a URL: nothing of it can be shown safely
+        return REDACTED
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname or ""
+        parts = parts._replace(
+            netloc=f"{REDACTED}@{host}" + (f":{port}" if port else "")
+        )
+    # Signed download links carry their secret in the query.
+    if parts.query:
+        parts = parts._replace(query=REDACTED)
+    return urlunsplit(parts)
 
 
 def _ms_between(start: datetime | None, end: datetime | None) -> int | None:

@@ -2,13 +2,12 @@
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from homeassistant.components.diagnostics import REDACTED, async_redact_data
+from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .commands import Command
+from .commands import Command, url_without_secrets
 from .const import CONF_FIRMWARE_MANIFEST_URL, DOMAIN
 from .coordinator import FutureFishConfigEntry, FutureFishHub
 from .models import IP_ADDRESS, ControllerState, MessageStats
@@ -17,38 +16,12 @@ from .models import IP_ADDRESS, ControllerState, MessageStats
 TO_REDACT = {IP_ADDRESS, "wifi_ssid"}
 
 
-def _without_credentials(url: str) -> str:
-    """Return a URL with its user name, password and query (tokens) redacted."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # not even a URL: nothing of it can be shown safely
-        return REDACTED
-    if parts.username is not None or parts.password is not None:
-        host = parts.hostname or ""
-        parts = parts._replace(
-            netloc=f"{REDACTED}@{host}" + (f":{port}" if port else "")
-        )
-    # Signed download links carry their secret in the query.
-    if parts.query:
-        parts = parts._replace(query=REDACTED)
-    return urlunsplit(parts)
-
-
-def _command(command: Command) -> dict[str, Any]:
-    """Return a command as diagnostics show it: a firmware URL without secrets."""
-    shown = command.as_dict()
-    if isinstance(url := command.parameters.get("url"), str):
-        shown["parameters"] = command.parameters | {"url": _without_credentials(url)}
-    return shown
-
-
 def _jsonable(value: Any) -> Any:
     """Return a value as diagnostics can show it."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, tuple) and value and isinstance(value[0], Command):
-        return _command(value[0])
+        return value[0].as_dict()
     return value
 
 
@@ -91,12 +64,12 @@ def _controller(controller: ControllerState) -> dict[str, Any]:
 def _commands(hub: FutureFishHub, controller: ControllerState) -> dict[str, Any]:
     return {
         "active": [
-            _command(command)
+            command.as_dict()
             for command in hub.commands.active.values()
             if command.controller is controller
         ],
         "recent": [
-            _command(command) | {"late_answers": command.late_answers}
+            command.as_dict() | {"late_answers": command.late_answers}
             for command in hub.commands.history.get(controller.device_id, ())
         ],
         "success_rate": hub.commands.success_rate(controller),
@@ -128,7 +101,7 @@ async def async_get_config_entry_diagnostics(
     hub = entry.runtime_data
     options = dict(entry.options)
     if url := options.get(CONF_FIRMWARE_MANIFEST_URL):
-        options[CONF_FIRMWARE_MANIFEST_URL] = _without_credentials(url)
+        options[CONF_FIRMWARE_MANIFEST_URL] = url_without_secrets(url)
     return {
         "entry": {"data": dict(entry.data), "options": options},
         "hub": _hub(hub),

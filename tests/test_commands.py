@@ -51,6 +51,7 @@ from custom_components.future_fish.protocol import CommandType
 
 from .common import (
     DEVICE_ID,
+    HEARTBEAT,
     MAC,
     OTHER_MAC,
     SENSORS_B,
@@ -1233,7 +1234,11 @@ async def test_broker_reconnect_resends(
     acknowledge: bool,
     resent: bool,
 ) -> None:
-    """What may have been lost with the broker is sent again once it is back."""
+    """What may have been lost with the broker is sent again once the controller is.
+
+    Controllers reconnect on their own schedule, after Home Assistant: the resend
+    waits for the controller's first message.
+    """
     command = await feed()(hub)
     if acknowledge:
         answer(hass, "ack", command)
@@ -1241,6 +1246,9 @@ async def test_broker_reconnect_resends(
     await disconnect_broker(hass, mqtt_mock)
     assert mqtt_mock.async_publish.call_count == 1
     await reconnect_broker(hass, mqtt_mock)
+    assert mqtt_mock.async_publish.call_count == 1
+    send(hass, "heartbeat", HEARTBEAT)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     assert [envelope["command_id"] for envelope in published(mqtt_mock)] == [
         command.command_id
@@ -1251,6 +1259,20 @@ async def test_broker_reconnect_resends(
     await hass.async_block_till_done()
     assert command.state is CommandState.COMPLETED
     assert command.message == "fed"
+
+
+async def test_answer_that_brings_a_controller_back_is_not_resent(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: FutureFishHub
+) -> None:
+    """A complete arriving as a controller's first message after an outage ends it."""
+    command = await feed()(hub)
+    await disconnect_broker(hass, mqtt_mock)
+    await reconnect_broker(hass, mqtt_mock)
+    answer(hass, "complete", command)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert command.state is CommandState.COMPLETED
+    assert mqtt_mock.async_publish.call_count == 1
 
 
 async def test_controller_offline(

@@ -380,7 +380,7 @@ class CommandTracker:
             try:
                 await self._async_publish(command)
             except HomeAssistantError as err:
-                # The broker is away; the connection handler resends on its return.
+                # The broker is away; the controller's return resends it.
                 LOGGER.debug("Resend of %s failed: %s", command.command_id, err)
 
         # A task per resend (rare), never per message; the entry cancels it on unload.
@@ -528,17 +528,24 @@ class CommandTracker:
                 self._finish(command, CommandState.COMPLETED, message="restarted")
 
     @callback
-    def async_connection_changed(self, connected: bool) -> None:
-        """Resend what may have been lost while the broker was away."""
-        if not connected:
-            return
+    def async_controller_back(self, controller: ControllerState) -> None:
+        """Resend what a controller may have missed while it was offline.
+
+        Losing the broker takes every controller offline too, and each reconnects on
+        its own schedule, often after Home Assistant: its first message afterwards
+        is the moment it can receive again.
+        """
         for command in list(self.active.values()):
-            # Unacknowledged commands may never have arrived. Acknowledged ones are
-            # resent only where retries are on, which assumes controllers dedupe.
-            if command.command_type not in NOT_RESENT and (
-                command.state in AWAITING_ACK or self.settings.retries
-            ):
+            if command.controller is controller and self._may_resend(command):
                 self._async_resend(command)
+
+    def _may_resend(self, command: Command) -> bool:
+        # Unacknowledged commands may never have arrived. Acknowledged ones are
+        # resent only where retries are on, which assumes controllers dedupe.
+        return not command.is_final and (
+            command.command_type not in NOT_RESENT
+            and (command.state in AWAITING_ACK or self.settings.retries)
+        )
 
     # --- outcomes -----------------------------------------------------------------------
 

@@ -288,10 +288,14 @@ class FutureFishHub:
                 if kind not in ADMITTING_KINDS:
                     return
                 controller = self._async_admit(device_id, raw_id, now)
-            self._async_seen(controller, raw_id, kind, now)
+            back = self._async_seen(controller, raw_id, kind, now)
             self._handlers[kind](controller, payload, now)
         except ProtocolError as err:
             self._async_drop(controller, kind, err.reason, now)
+        else:
+            if back:
+                # Only now: the message that brought it back may answer a command.
+                self.commands.async_controller_back(controller)
         if controller is not None and not controller.announced:
             self._async_announce_when_known(controller, now)
 
@@ -311,7 +315,8 @@ class FutureFishHub:
                 return
             controller = self._async_admit(device_id, raw_id, now)
         if online:
-            self._async_seen(controller, raw_id, MessageKind.STATUS, now)
+            if self._async_seen(controller, raw_id, MessageKind.STATUS, now):
+                self.commands.async_controller_back(controller)
         else:
             controller.stats.count_message(MessageKind.STATUS, now)
             if controller.online:
@@ -610,7 +615,8 @@ class FutureFishHub:
     @callback
     def _async_seen(
         self, controller: ControllerState, raw_id: str, kind: str, now: datetime
-    ) -> None:
+    ) -> bool:
+        """Note that a controller spoke; return whether it was offline until now."""
         controller.stats.count_message(kind, now)
         if raw_id != controller.topic_id:
             del self._by_topic_id[controller.topic_id]
@@ -618,15 +624,17 @@ class FutureFishHub:
             self._by_topic_id[raw_id] = controller
         controller.last_seen = now
         self._online[controller] = now
-        if controller.online:
-            self._online.move_to_end(controller)
-        else:
+        back = not controller.online
+        if back:
             if controller.offline_since is not None:
                 LOGGER.info("Future Fish controller %s is back online", controller.name)
             controller.async_set_online(True, now)
             if self._cancel_expiry is None:
                 self._async_schedule_expiry()
+        else:
+            self._online.move_to_end(controller)
         controller.async_update({LAST_SEEN: now})
+        return back
 
     @callback
     def _async_schedule_expiry(self) -> None:
@@ -681,7 +689,6 @@ class FutureFishHub:
                 self._cancel_expiry = None
         for controller in self.controllers.values():
             controller.async_notify((AVAILABILITY,))
-        self.commands.async_connection_changed(connected)
 
     # --- pond settings --------------------------------------------------------------------
 

@@ -76,28 +76,24 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add connectivity, alarm and oxygen crash sensors for every controller and pond."""
-    entry.async_on_unload(
-        async_setup_device_entities(
-            entry.runtime_data,
-            async_add_entities,
-            FutureFishAlarm,
-            CONTROLLER_ALARM_SENSORS,
-            POND_ALARM_SENSORS,
-        )
+    async_setup_device_entities(
+        entry,
+        async_add_entities,
+        FutureFishAlarm,
+        CONTROLLER_ALARM_SENSORS,
+        POND_ALARM_SENSORS,
     )
     for entity_class, description in (
         (FutureFishConnectivity, CONNECTIVITY),
         (FutureFishOxygenCrashExpected, OXYGEN_CRASH_EXPECTED),
         (FutureFishControllerAlarm, CONTROLLER_ALARM_SENSOR),
     ):
-        entry.async_on_unload(
-            async_setup_device_entities(
-                entry.runtime_data,
-                async_add_entities,
-                entity_class,
-                (description,),
-                (),
-            )
+        async_setup_device_entities(
+            entry,
+            async_add_entities,
+            entity_class,
+            (description,),
+            (),
         )
 
 

@@ -110,16 +110,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the buttons of every controller and pond, now and as they appear."""
-    hub = entry.runtime_data
-    entry.async_on_unload(
-        async_setup_device_entities(
-            hub, async_add_entities, FutureFishPondButton, (), POND_BUTTONS
-        )
+    async_setup_device_entities(
+        entry, async_add_entities, FutureFishPondButton, (), POND_BUTTONS
     )
-    entry.async_on_unload(
-        async_setup_device_entities(
-            hub, async_add_entities, FutureFishControllerButton, CONTROLLER_BUTTONS, ()
-        )
+    async_setup_device_entities(
+        entry, async_add_entities, FutureFishControllerButton, CONTROLLER_BUTTONS, ()
     )
 
 

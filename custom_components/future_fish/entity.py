@@ -9,7 +9,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .coordinator import FutureFishHub
+from .coordinator import FutureFishConfigEntry, FutureFishHub
 from .models import AVAILABILITY, ControllerState, Observable, PondState
 
 
@@ -71,13 +71,18 @@ class FutureFishEntity(Entity):
 
 @callback
 def async_setup_device_entities[DescriptionT: EntityDescription](
-    hub: FutureFishHub,
+    entry: FutureFishConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     entity_class: Callable[..., FutureFishEntity],
     controller_descriptions: Sequence[DescriptionT],
     pond_descriptions: Sequence[DescriptionT],
-) -> Callable[[], None]:
-    """Add entities for every known and every future controller and pond."""
+) -> None:
+    """Add entities for every known and every future controller and pond.
+
+    Each platform calls this from its `async_setup_entry`; the listening ends when
+    the entry unloads.
+    """
+    hub = entry.runtime_data
 
     @callback
     def add_controller(controller: ControllerState) -> None:
@@ -95,4 +100,4 @@ def async_setup_device_entities[DescriptionT: EntityDescription](
                 for description in pond_descriptions
             )
 
-    return hub.async_add_device_listeners(add_controller, add_pond)
+    entry.async_on_unload(hub.async_add_device_listeners(add_controller, add_pond))

@@ -154,23 +154,19 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the pond settings and the alarm limits of every controller and pond."""
-    entry.async_on_unload(
-        async_setup_device_entities(
-            entry.runtime_data,
-            async_add_entities,
-            FutureFishPondSetting,
-            (),
-            POND_NUMBERS,
-        )
+    async_setup_device_entities(
+        entry,
+        async_add_entities,
+        FutureFishPondSetting,
+        (),
+        POND_NUMBERS,
     )
-    entry.async_on_unload(
-        async_setup_device_entities(
-            entry.runtime_data,
-            async_add_entities,
-            FutureFishLimit,
-            CONTROLLER_LIMIT_NUMBERS,
-            POND_LIMIT_NUMBERS,
-        )
+    async_setup_device_entities(
+        entry,
+        async_add_entities,
+        FutureFishLimit,
+        CONTROLLER_LIMIT_NUMBERS,
+        POND_LIMIT_NUMBERS,
     )
 
 

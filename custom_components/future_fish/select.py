@@ -29,14 +29,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a species profile select for every controller."""
-    entry.async_on_unload(
-        async_setup_device_entities(
-            entry.runtime_data,
-            async_add_entities,
-            FutureFishSpeciesProfile,
-            (SPECIES_PROFILE_SELECT,),
-            (),
-        )
+    async_setup_device_entities(
+        entry,
+        async_add_entities,
+        FutureFishSpeciesProfile,
+        (SPECIES_PROFILE_SELECT,),
+        (),
     )
 
 

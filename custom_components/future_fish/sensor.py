@@ -233,14 +233,12 @@ async def async_setup_entry(
         (FutureFishDawnOxygenSensor, (DAWN_OXYGEN_SENSOR,), ()),
         (FutureFishFeedingSensor, (), FEEDING_SENSORS),
     ):
-        entry.async_on_unload(
-            async_setup_device_entities(
-                entry.runtime_data,
-                async_add_entities,
-                entity_class,
-                controller_descriptions,
-                pond_descriptions,
-            )
+        async_setup_device_entities(
+            entry,
+            async_add_entities,
+            entity_class,
+            controller_descriptions,
+            pond_descriptions,
         )
 
 

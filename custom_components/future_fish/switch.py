@@ -54,10 +54,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the valves of every pond, now and as ponds appear."""
-    entry.async_on_unload(
-        async_setup_device_entities(
-            entry.runtime_data, async_add_entities, FutureFishValve, (), POND_VALVES
-        )
+    async_setup_device_entities(
+        entry, async_add_entities, FutureFishValve, (), POND_VALVES
     )
 
 

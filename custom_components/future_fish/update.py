@@ -144,9 +144,7 @@ async def async_setup_entry(
     ) -> FutureFishFirmware:
         return FutureFishFirmware(hub, controller, description, manifest)
 
-    entry.async_on_unload(
-        async_setup_device_entities(hub, async_add_entities, create, (FIRMWARE,), ())
-    )
+    async_setup_device_entities(entry, async_add_entities, create, (FIRMWARE,), ())
 
 
 class FutureFishFirmware(FutureFishEntity, UpdateEntity):

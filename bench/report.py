@@ -1,0 +1,609 @@
+"""docs/benchmarks.md and its plots, from the figures of a benchmark run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+import math
+import os
+from pathlib import Path
+import platform
+import subprocess
+import time
+from typing import Any
+
+from homeassistant.const import __version__ as ha_version
+from matplotlib.figure import Figure
+import paho.mqtt
+
+from tools.broker import find_mosquitto
+
+SUBJECTS = ("future_fish", "peer", "ceiling")
+NAMES = {
+    "future_fish": "Future Fish",
+    "peer": "MQTT discovery peer",
+    "ceiling": "bare callback",
+}
+COLORS = {"future_fish": "tab:blue", "peer": "tab:orange", "ceiling": "tab:gray"}
+RATE_WINDOWS = (("deployed", "deployed rates"), ("tenx", "10x the deployed rates"))
+
+
+def environment() -> dict[str, Any]:
+    """Describe the machine and the versions."""
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory_kib = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory_kib = int(line.split()[1])
+    mosquitto = subprocess.run(  # noqa: S603 - our broker's executable
+        [str(find_mosquitto()), "-h"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent,
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": memory_kib / 1024 / 1024,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "home_assistant": ha_version,
+        "paho_mqtt": paho.mqtt.__version__,
+        "mosquitto": mosquitto[0] if mosquitto else "unknown",
+        "bench_commit": commit,
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+    }
+
+
+# --- figures ------------------------------------------------------------------------
+
+
+def _runs(results: Mapping[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    return {(run["subject"], run["controllers"]): run for run in results["runs"]}
+
+
+def _sizes(results: Mapping[str, Any]) -> list[int]:
+    return sorted({run["controllers"] for run in results["runs"]})
+
+
+def _get(run: Mapping[str, Any] | None, *path: str) -> float:
+    value: Any = run
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            return math.nan
+        value = value[key]
+    return math.nan if value is None else float(value)
+
+
+def rss_per_controller(
+    runs: Mapping[tuple[str, int], Mapping[str, Any]], subject: str, count: int
+) -> float:
+    """Return the resident memory a controller adds (bytes), against the smallest run.
+
+    The slope between the smallest fleet of the same subject and this one, at the
+    same point of the run (after setup), so Home Assistant's own memory cancels out.
+    """
+    sizes = sorted(size for (name, size) in runs if name == subject)
+    if not sizes or count == sizes[0]:
+        return math.nan
+    base = runs[subject, sizes[0]]["rss_setup"]
+    return (runs[subject, count]["rss_setup"] - base) / (count - sizes[0])
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a results table."""
+
+    label: str
+    value: Callable[[Mapping[str, Any] | None], float]
+    digits: int = 0
+    # False when a ratio says nothing (e.g. counts that should be zero).
+    ratio: bool = True
+
+
+def _fmt(value: float, digits: int) -> str:
+    if math.isnan(value):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _ratio(top: float, bottom: float) -> str:
+    if math.isnan(top) or math.isnan(bottom) or bottom == 0:
+        return "–"
+    return f"{top / bottom:.2f}"
+
+
+def rows_for(
+    runs: Mapping[tuple[str, int], Mapping[str, Any]], count: int
+) -> list[Row]:
+    """Return the rows of the table for one fleet size."""
+
+    def window(name: str, *path: str) -> Callable[[Mapping[str, Any] | None], float]:
+        return lambda run: _get(run, "windows", name, *path)
+
+    rows = [
+        Row(
+            "setup: start until every entity available (s)",
+            lambda r: _get(r, "setup_s"),
+            1,
+        ),
+        Row("entities", lambda r: _get(r, "expected_entities"), ratio=False),
+    ]
+    for name, label in RATE_WINDOWS:
+        rows += [
+            Row(
+                f"{label}: controller messages/s",
+                window(name, "offered_per_s"),
+                1,
+                False,
+            ),
+            Row(
+                f"{label}: MQTT messages/s into Home Assistant",
+                window(name, "ha_messages_per_s"),
+                1,
+            ),
+            Row(f"{label}: latency p50 (ms)", window(name, "latency_ms", "p50"), 1),
+            Row(f"{label}: latency p99 (ms)", window(name, "latency_ms", "p99"), 1),
+            Row(f"{label}: latency max (ms)", window(name, "latency_ms", "max"), 1),
+            Row(
+                f"{label}: latency samples",
+                window(name, "latency_ms", "n"),
+                ratio=False,
+            ),
+            Row(f"{label}: CPU ms per 1000 messages", window(name, "cpu_ms_per_1000")),
+            Row(
+                f"{label}: CPU ms per 1000 messages, net of idle",
+                window(name, "net_cpu_ms_per_1000"),
+            ),
+            Row(f"{label}: state writes/min", window(name, "subject_writes_per_min")),
+            Row(f"{label}: recorder rows/min", window(name, "recorder_rows_per_min")),
+        ]
+    rows += [
+        Row(
+            "heartbeats only (10x): heartbeats",
+            window("heartbeats", "offered"),
+            ratio=False,
+        ),
+        Row(
+            "heartbeats only (10x): state writes",
+            window("heartbeats", "subject_writes"),
+            ratio=False,
+        ),
+        Row(
+            "heartbeats only (10x): recorder rows",
+            window("heartbeats", "recorder_rows"),
+            ratio=False,
+        ),
+        Row(
+            "throughput: controller messages/s, draining a backlog",
+            lambda r: _get(r, "throughput"),
+        ),
+        Row("idle CPU (%)", lambda r: _get(r, "idle_cpu_percent"), 2),
+        Row(
+            "resident memory after setup (MiB)", lambda r: _get(r, "rss_setup") / 2**20
+        ),
+        Row(
+            "resident memory per controller (KiB)",
+            lambda r: (
+                math.nan
+                if r is None
+                else rss_per_controller(runs, r["subject"], count) / 1024
+            ),
+            1,
+        ),
+        Row(
+            "bridge CPU ms per 1000 messages (deployed; outside HA)",
+            window("deployed", "bridge_cpu_ms_per_1000"),
+            ratio=False,
+        ),
+        Row(
+            "command round trip to ack p50 / p99 (ms)",
+            lambda r: _get(r, "commands", "ack_ms", "p50"),
+            1,
+            False,
+        ),
+        Row("", lambda r: _get(r, "commands", "ack_ms", "p99"), 1, False),
+        Row(
+            "command round trip to complete p50 / p99 (ms)",
+            lambda r: _get(r, "commands", "complete_ms", "p50"),
+            1,
+            False,
+        ),
+        Row("", lambda r: _get(r, "commands", "complete_ms", "p99"), 1, False),
+    ]
+    return rows
+
+
+def table(results: Mapping[str, Any], count: int) -> list[str]:
+    """Return the markdown table of one fleet size."""
+    runs = _runs(results)
+    lines = [
+        "| | Future Fish | MQTT discovery peer | bare callback | FF / peer | FF / ceiling |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    rows = rows_for(runs, count)
+    for index, row in enumerate(rows):
+        if not row.label:
+            continue
+        values = [row.value(runs.get((subject, count))) for subject in SUBJECTS]
+        cells = [_fmt(v, row.digits) for v in values]
+        ratios = [_ratio(values[0], values[1]), _ratio(values[0], values[2])]
+        if index + 1 < len(rows) and not rows[index + 1].label:
+            # A p50 / p99 pair in one cell.
+            second = [rows[index + 1].value(runs.get((s, count))) for s in SUBJECTS]
+            cells = [
+                f"{a} / {b}" if not (math.isnan(x) and math.isnan(y)) else "–"
+                for a, b, x, y in zip(
+                    cells,
+                    (_fmt(v, row.digits) for v in second),
+                    values,
+                    second,
+                    strict=True,
+                )
+            ]
+        if not row.ratio:
+            ratios = ["", ""]
+        lines.append(f"| {row.label} | {' | '.join(cells)} | {' | '.join(ratios)} |")
+    return lines
+
+
+# --- goals ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One goal checked at one fleet size (and rate)."""
+
+    where: str
+    met: bool | None  # None: not measured
+    detail: str
+
+
+def _verdict(checks: Sequence[Check]) -> str:
+    measured = [c for c in checks if c.met is not None]
+    if not measured:
+        return "not measured"
+    met = sum(c.met for c in measured if c.met)
+    if met == len(measured):
+        return "**met**"
+    if met == 0:
+        return "**not met**"
+    return f"**not met** (met in {met} of {len(measured)})"
+
+
+def goals(results: Mapping[str, Any]) -> list[tuple[str, list[Check]]]:
+    """Check the issue's goals at every fleet size; None where nothing was measured."""
+    runs = _runs(results)
+    sizes = _sizes(results)
+    cpu: list[Check] = []
+    throughput: list[Check] = []
+    latency: list[Check] = []
+    heartbeats: list[Check] = []
+    for count in sizes:
+        ff = runs.get(("future_fish", count))
+        peer = runs.get(("peer", count))
+        ceiling = runs.get(("ceiling", count))
+        for name, label in RATE_WINDOWS:
+            a = _get(ff, "windows", name, "net_cpu_ms_per_1000")
+            b = _get(peer, "windows", name, "net_cpu_ms_per_1000")
+            if not (math.isnan(a) or math.isnan(b)):
+                cpu.append(
+                    Check(
+                        f"{count} controllers, {label}",
+                        a <= b / 2,
+                        f"{a:,.0f} vs {b:,.0f} ms (ratio {_ratio(a, b)})",
+                    )
+                )
+        a = _get(ff, "throughput")
+        b = _get(ceiling, "throughput")
+        if not (math.isnan(a) or math.isnan(b)):
+            throughput.append(
+                Check(
+                    f"{count} controllers",
+                    a >= b / 2,
+                    f"{a:,.0f} vs {b:,.0f} msg/s (ratio {_ratio(a, b)})",
+                )
+            )
+        a = _get(ff, "windows", "deployed", "latency_ms", "p99")
+        b = _get(ceiling, "windows", "deployed", "latency_ms", "p99")
+        if not (math.isnan(a) or math.isnan(b)):
+            latency.append(
+                Check(
+                    f"{count} controllers",
+                    a <= 2 * b,
+                    f"{a:.1f} vs {b:.1f} ms (ratio {_ratio(a, b)})",
+                )
+            )
+        writes = _get(ff, "windows", "heartbeats", "subject_writes")
+        rows = _get(ff, "windows", "heartbeats", "recorder_rows")
+        beats = _get(ff, "windows", "heartbeats", "offered")
+        if not math.isnan(writes):
+            heartbeats.append(
+                Check(
+                    f"{count} controllers",
+                    writes == 0 and rows == 0,
+                    f"{beats:,.0f} heartbeats: {writes:.0f} state writes, "
+                    f"{rows:.0f} recorder rows",
+                )
+            )
+    largest = max((c for c in sizes if c >= 1000), default=None)
+    setup: list[Check] = []
+    if largest is not None:
+        a = _get(runs.get(("future_fish", largest)), "setup_s")
+        b = _get(runs.get(("peer", largest)), "setup_s")
+        if not (math.isnan(a) or math.isnan(b)):
+            setup.append(
+                Check(f"{largest} controllers", a < b, f"{a:.1f} vs {b:.1f} s")
+            )
+    return [
+        ("CPU per 1000 messages at most half of the MQTT-discovery peer's", cpu),
+        ("Sustained throughput at least half of the bare-callback ceiling", throughput),
+        ("p99 latency at the deployed rates at most twice the ceiling's", latency),
+        (
+            "Zero state writes and recorder rows from heartbeats that change nothing",
+            heartbeats,
+        ),
+        ("Setup of 1000 controllers faster than the peer's", setup),
+    ]
+
+
+def goal_lines(results: Mapping[str, Any]) -> list[str]:
+    """Return the goals as a markdown table."""
+    lines = ["| goal | result | where: Future Fish vs the other |", "|---|---|---|"]
+    for title, checks in goals(results):
+        detail = "; ".join(
+            f"{c.where}: {c.detail}{'' if c.met else ' ✗'}" for c in checks
+        )
+        lines.append(f"| {title} | {_verdict(checks)} | {detail or '–'} |")
+    return lines
+
+
+# --- plots ----------------------------------------------------------------------------
+
+
+def _plot(
+    results: Mapping[str, Any],
+    path: Path,
+    title: str,
+    ylabel: str,
+    series: Iterable[tuple[str, Sequence[str], str]],
+) -> None:
+    """Plot one figure per rate window: each subject's values against fleet size."""
+    runs = _runs(results)
+    sizes = _sizes(results)
+    windows = [
+        w for w in RATE_WINDOWS if any(w[0] in r["windows"] for r in results["runs"])
+    ]
+    figure = Figure(figsize=(5.5 * len(windows), 4))
+    axes = figure.subplots(1, len(windows), squeeze=False)
+    series = list(series)
+    for axis, (name, label) in zip(axes[0], windows, strict=True):
+        for subject in SUBJECTS:
+            for suffix, path_keys, style in series:
+                values = [
+                    _get(runs.get((subject, count)), "windows", name, *path_keys)
+                    for count in sizes
+                ]
+                if all(math.isnan(v) for v in values):
+                    continue
+                axis.plot(
+                    sizes,
+                    values,
+                    style,
+                    color=COLORS[subject],
+                    label=f"{NAMES[subject]} {suffix}".strip(),
+                    marker="o",
+                )
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xticks(sizes, [str(s) for s in sizes])
+        axis.set_xlabel("controllers")
+        axis.set_ylabel(ylabel)
+        axis.set_title(label)
+        axis.grid(visible=True, which="both", alpha=0.3)
+        axis.legend(fontsize="small")
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def plots(results: Mapping[str, Any], directory: Path) -> list[str]:
+    """Write the PNG plots; return their file names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _plot(
+        results,
+        directory / "latency.png",
+        "Latency from a controller's publish to the state written (ceiling: to the callback)",
+        "ms",
+        [("p50", ("latency_ms", "p50"), "-"), ("p99", ("latency_ms", "p99"), "--")],
+    )
+    _plot(
+        results,
+        directory / "cpu.png",
+        "Home Assistant CPU time per 1000 controller messages, net of idle",
+        "CPU ms per 1000 messages",
+        [("", ("net_cpu_ms_per_1000",), "-")],
+    )
+    return ["latency.png", "cpu.png"]
+
+
+# --- the document ------------------------------------------------------------------------
+
+
+def _plan_lines(results: Mapping[str, Any]) -> list[str]:
+    plan = results["plan"]
+    return [
+        f"- Fleet sizes: {', '.join(str(s) for s in plan['sizes'])} controllers, two "
+        "ponds each; rates: " + ", ".join(plan["rates"]) + ".",
+        (
+            f"- Steady windows: {plan['deployed_s']:.0f} s at the deployed rates, "
+            f"{plan['tenx_s']:.0f} s at 10x, {plan['heartbeat_s']:.0f} s of heartbeats "
+            f"only at 10x, each after {plan['settle_s']:.0f} s of settling; "
+            f"{plan['idle_s']:.0f} s idle; a backlog of {plan['burst']:,} controller "
+            f"messages; {plan['commands']} feed commands."
+        ),
+    ]
+
+
+def document(results: Mapping[str, Any], images: Sequence[str]) -> str:
+    """Return docs/benchmarks.md."""
+    env = results["environment"]
+    sizes = _sizes(results)
+    lines = [
+        "# Benchmarks",
+        "",
+        (
+            "Future Fish against what a user would pick instead, on one machine, with the "
+            "same simulated fleet: (1) **Future Fish**; (2) the **MQTT discovery peer**: "
+            "a bridge process republishes the controllers as Home Assistant MQTT "
+            "discovery devices with one entity per value, the same number and kinds of "
+            "entities as Future Fish, and per-entity state topics; heartbeats feed MQTT "
+            "availability; (3) the **ceiling**: a bare `mqtt.async_subscribe` callback on "
+            "Future Fish's topics that does no work. Generated by `scripts/bench`; "
+            "method below."
+        ),
+        "",
+        "## Goals",
+        "",
+        *goal_lines(results),
+        "",
+        (
+            "CPU is compared net of Home Assistant's idle CPU use (measured in each run "
+            "with the fleet stopped); the gross figures are in the tables. With one "
+            "controller a window holds only a handful of messages, so its per-message "
+            "figures are mostly noise."
+        ),
+        "",
+        "## Results",
+        "",
+    ]
+    for count in sizes:
+        lines += [f"### {count} controller{'s' if count != 1 else ''}", ""]
+        lines += table(results, count)
+        lines.append("")
+    lines += ["## Plots", ""]
+    lines += [f"![{name}](benchmarks/{name})" for name in images]
+    lines += [
+        "",
+        "## Method",
+        "",
+        (
+            "Each subject runs with each fleet size on a fresh Mosquitto "
+            "(`max_queued_messages 0`, `max_inflight_messages 1000`, otherwise defaults) "
+            "and a fresh Home Assistant configuration: `python -m homeassistant` in a "
+            "process of its own (asyncio debug mode off), the recorder on its default "
+            "SQLite database with its default commit interval, the MQTT integration on "
+            "the private broker, and the subject. A small probe component, the same in "
+            "every subject, counts the MQTT messages Home Assistant's client handles, the "
+            "state writes (`state_changed` and `state_reported`, in event filters that "
+            "never schedule a job) and keeps the write times of the latency probe "
+            "entities; it answers the orchestrator on a Unix socket."
+        ),
+        "",
+        (
+            "- **Fleet:** `tools/simulator` in its own process, the controllers over 10 "
+            "shared MQTT connections, QoS 2 as deployed: a heartbeat every 20 s and two "
+            "sensors messages every 30 s (≈ 0.133 messages/s per controller), or ten "
+            "times that. Message timestamps carry microseconds (a hook in `bench/fleet.py`)."
+        ),
+        (
+            "- **Setup:** the fleet (and the bridge) already run when Home Assistant "
+            "starts, as on a farm after a restart; the time runs from starting the process "
+            "until every expected entity is available (the ceiling: until every "
+            "controller was heard). Future Fish shows a controller once it has said who it "
+            "is, so it waits for a heartbeat (up to 20 s) and for the ponds' first sensors "
+            "message (up to 30 s); the peer's retained discovery configs and availability "
+            "are there at once."
+        ),
+        (
+            "- **Latency:** for up to 50 probe controllers spread over the fleet, each "
+            "state written for a water-quality, battery, distance or feed entity is traced "
+            "to the latest message that carried that value, and the time from the "
+            "message's timestamp to the state's write time is taken; for the ceiling, the "
+            "time from the timestamp to the callback."
+        ),
+        (
+            "- **CPU:** `time.process_time()` of the Home Assistant process (every thread: "
+            "the event loop, the recorder, executors) over a window, divided by the "
+            "controller messages the fleet published in it. The peer's bridge runs outside "
+            "Home Assistant; its own CPU is shown separately."
+        ),
+        (
+            "- **Throughput:** Home Assistant is frozen (SIGSTOP), the backlog is published "
+            "(for the peer also bridged), Home Assistant is resumed, and the time from its "
+            "first to its last handled message gives controller messages per second."
+        ),
+        (
+            "- **Memory:** resident memory after setup; per controller, the slope between "
+            "the smallest fleet and this one."
+        ),
+        (
+            "- **State writes and recorder rows:** the probe's counts of the subject's "
+            "entities, and the rows of the recorder's `states` table whose "
+            "`last_updated_ts` falls into the window (counted after Home Assistant "
+            "stopped)."
+        ),
+        (
+            "- **Commands (Future Fish):** `future_fish.feed` actions one at a time, round "
+            "robin over the probe controllers' first ponds; the simulated controllers "
+            "execute at once (`command_time_scale` → 0). To ack: until the action returns; "
+            "to complete: until the command's final `future_fish_command` event."
+        ),
+        *_plan_lines(results),
+        "",
+        "## Machine, versions, command",
+        "",
+        (
+            f"- CPU: {env['cpu']}, {env['cores']} cores; RAM: {env['memory_gib']:.1f} GiB; "
+            f"{env['os']}."
+        ),
+        (
+            f"- Home Assistant {env['home_assistant']}, Python {env['python']}, "
+            f"{env['mosquitto']}, paho-mqtt {env['paho_mqtt']}."
+        ),
+        (
+            f"- Future Fish measured: commit `{results['integration']}`; benchmark code "
+            f"at `{env['bench_commit'][:12]}`."
+        ),
+        (
+            f"- Load average (1 min) when the run started / ended: "
+            f"{results['load']['start']:.2f} / {results['load']['end']:.2f}."
+        ),
+        (
+            f"- Date: {env['date']}; the whole run took {results['elapsed_s'] / 60:.1f} "
+            "minutes."
+        ),
+        "",
+        "```sh",
+        results["command"],
+        "```",
+        "",
+        "The raw figures are in [benchmarks/results.json](benchmarks/results.json).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write(results: Mapping[str, Any], out: Path) -> None:
+    """Write docs/benchmarks.md and the plots."""
+    images = plots(results, out / "benchmarks")
+    (out / "benchmarks.md").write_text(document(results, images))
+
+
+def print_summary(results: Mapping[str, Any]) -> None:
+    """Print the tables and the goals."""
+    for count in _sizes(results):
+        print(f"\n{count} controllers")
+        for line in table(results, count):
+            print(line)
+    print()
+    for line in goal_lines(results):
+        print(line)

@@ -1,0 +1,241 @@
+"""`scripts/bench`: Future Fish, the MQTT-discovery peer and the bare callback ceiling.
+
+Runs every subject with every fleet size on this machine, one after the other, each
+on a fresh broker and a fresh Home Assistant, then writes docs/benchmarks.md, its
+plots and the raw figures (docs/benchmarks/results.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+import json
+import math
+import os
+from pathlib import Path
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from . import analysis, report
+from .processes import raise_keyboard_interrupt_on_sigterm
+from .session import (
+    LATENCY_FIELDS,
+    SUBJECT_NAMES,
+    SUBJECTS,
+    Bench,
+    Plan,
+    Run,
+    calibrate,
+    probe_devices,
+    unique_id,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+RATES = ("deployed", "10x")
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes = tuple(sorted({int(part) for part in text.split(",") if part}))
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("fleet sizes are positive integers")
+    return sizes
+
+
+def _rates(text: str) -> tuple[str, ...]:
+    rates = tuple(part for part in text.split(",") if part)
+    if not rates or set(rates) - set(RATES):
+        raise argparse.ArgumentTypeError(f"rates are among {', '.join(RATES)}")
+    return rates
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench",
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--controllers", type=_sizes, help="fleet sizes, e.g. 1,100,1000"
+    )
+    parser.add_argument("--rates", type=_rates, default=RATES, help="deployed,10x")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        help="seconds of the steady window at the deployed rates; the 10x window "
+        "takes half of it and the heartbeats-only window a quarter",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run of about two minutes: 20 controllers, short windows",
+    )
+    parser.add_argument(
+        "--ref",
+        default="HEAD",
+        help="the git commit whose custom_components/future_fish is measured",
+    )
+    parser.add_argument(
+        "--worktree",
+        action="store_true",
+        help="measure the working tree's integration instead of --ref",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=ROOT / "docs",
+        help="where benchmarks.md and benchmarks/ are written",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep every run's files (logs, databases)"
+    )
+    return parser.parse_args(argv)
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    """Turn the options into a plan."""
+    if args.quick:
+        deployed = args.duration or 20.0
+        return Plan(
+            sizes=args.controllers or (20,),
+            rates=args.rates,
+            deployed_s=deployed,
+            tenx_s=deployed / 2,
+            heartbeat_s=deployed / 4,
+            settle_s=3.0,
+            idle_s=3.0,
+            burst=5000,
+            commands=10,
+            keep=args.keep,
+        )
+    deployed = args.duration or 40.0
+    return Plan(
+        sizes=args.controllers or (1, 100, 1000),
+        rates=args.rates,
+        deployed_s=deployed,
+        tenx_s=deployed / 2,
+        heartbeat_s=deployed / 4,
+        settle_s=3.0,
+        idle_s=5.0,
+        burst=20000,
+        commands=30,
+        keep=args.keep,
+    )
+
+
+def extract_integration(args: argparse.Namespace, workroot: Path) -> tuple[Path, str]:
+    """Copy the integration to measure; return its directory and a description."""
+    source = ROOT / "custom_components" / "future_fish"
+    if args.worktree:
+        return source, "working tree"
+    commit = subprocess.run(  # noqa: S603 - git with our arguments
+        ["git", "rev-parse", "--verify", f"{args.ref}^{{commit}}"],  # noqa: S607
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    archive = subprocess.run(  # noqa: S603
+        ["git", "archive", commit, "custom_components/future_fish"],  # noqa: S607
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(  # noqa: S603
+        ["tar", "-x", "-C", str(workroot)],  # noqa: S607
+        input=archive,
+        check=True,
+    )
+    return workroot / "custom_components" / "future_fish", commit
+
+
+def key_map(count: int) -> dict[str, tuple[str, str]]:
+    """Map latency probe unique ids to (device id, sensors field)."""
+    return {
+        unique_id(device, pond, key): (device.lower(), field)
+        for device in probe_devices(count)
+        for (pond, key), field in LATENCY_FIELDS.items()
+    }
+
+
+def say(text: str) -> None:
+    """Print a progress line with the time."""
+    print(f"{time.strftime('%H:%M:%S')} {text}", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and write the report."""
+    args = parse_args(argv)
+    plan = make_plan(args)
+    raise_keyboard_interrupt_on_sigterm()
+    command = "scripts/bench" + "".join(
+        f" {shlex.quote(a)}" for a in (sys.argv[1:] if argv is None else argv)
+    )
+    started = time.monotonic()
+    load_start = os.getloadavg()[0]
+    runs = len(plan.sizes) * len(SUBJECTS)
+    with tempfile.TemporaryDirectory(prefix="future-fish-bench-") as temporary:
+        workroot = Path(temporary)
+        if plan.keep:
+            workroot = Path(tempfile.mkdtemp(prefix="future-fish-bench-kept-"))
+            say(f"keeping every run's files in {workroot}")
+        integration, version = extract_integration(args, workroot)
+        bench = Bench(plan=plan, integration=integration, workroot=workroot, say=say)
+        summaries: list[dict[str, Any]] = []
+        try:
+            say(f"calibration: Future Fish's entities per controller ({version})")
+            calibrate(bench)
+            say(
+                f"calibration: {bench.per_controller} entities enabled and available "
+                f"per controller with 2 ponds, {len(bench.entities)} in all"
+            )
+            number = 0
+            for count in plan.sizes:
+                for subject in SUBJECTS:
+                    number += 1
+                    say(
+                        f"[{number}/{runs}] {SUBJECT_NAMES[subject]}, {count} controllers"
+                    )
+                    run = Run(bench, subject, count)
+                    result = run.execute()
+                    summaries.append(analysis.summarize(result, key_map(count)))
+                    run.cleanup()
+        except KeyboardInterrupt:
+            say("interrupted: every process started by the benchmark is stopped")
+            return 130
+        elapsed = time.monotonic() - started
+        results = {
+            "command": command,
+            "integration": version,
+            "plan": plan.__dict__,
+            "entities": bench.entities,
+            "per_controller": bench.per_controller,
+            "elapsed_s": elapsed,
+            "load": {"start": load_start, "end": os.getloadavg()[0]},
+            "runs": summaries,
+            "environment": report.environment(),
+        }
+    out = args.output
+    (out / "benchmarks").mkdir(parents=True, exist_ok=True)
+    (out / "benchmarks" / "results.json").write_text(
+        json.dumps(_plain(results), indent=1) + "\n"
+    )
+    report.write(results, out)
+    say(f"done in {elapsed / 60:.1f} min: {out / 'benchmarks.md'}")
+    report.print_summary(results)
+    return 0
+
+
+def _plain(value: Any) -> Any:
+    """Return `value` as strict JSON: NaN becomes null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

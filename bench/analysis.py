@@ -202,6 +202,7 @@ def summarize(
         "controllers": result["controllers"],
         "setup_s": result["setup_s"],
         "expected_entities": result["expected_entities"],
+        "capped": result.get("capped", False),
         "rss_setup": result["rss_setup"],
         "windows": windows,
         "idle_cpu_percent": idle["cpu_percent"],

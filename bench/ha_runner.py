@@ -260,10 +260,10 @@ class HomeAssistant:
             raise ProbeError(f"the probe closed the connection during {op}")
         return json.loads(line)
 
-    def stop(self) -> int | None:
-        """Stop Home Assistant cleanly (SIGTERM), so the recorder commits."""
+    def stop(self, timeout: float = 60.0) -> int | None:
+        """Stop Home Assistant (SIGTERM), killing it after `timeout`."""
         if self._sock is not None:
             self._reader.close()
             self._sock.close()
             self._sock = None
-        return self.child.stop()
+        return self.child.stop(timeout)

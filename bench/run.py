@@ -99,20 +99,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def make_plan(args: argparse.Namespace) -> Plan:
     """Turn the options into a plan."""
     if args.quick:
-        deployed = args.duration or 20.0
+        deployed = args.duration or 12.0
         return Plan(
             sizes=args.controllers or (20,),
             rates=args.rates,
             deployed_s=deployed,
             tenx_s=deployed / 2,
             heartbeat_s=deployed / 4,
-            settle_s=3.0,
-            idle_s=3.0,
-            burst=5000,
-            commands=10,
+            settle_s=2.0,
+            idle_s=2.0,
+            burst=2000,
+            commands=5,
             keep=args.keep,
         )
-    deployed = args.duration or 40.0
+    deployed = args.duration or 30.0
     return Plan(
         sizes=args.controllers or (1, 100, 1000),
         rates=args.rates,
@@ -120,9 +120,11 @@ def make_plan(args: argparse.Namespace) -> Plan:
         tenx_s=deployed / 2,
         heartbeat_s=deployed / 4,
         settle_s=3.0,
-        idle_s=5.0,
-        burst=20000,
-        commands=30,
+        idle_s=4.0,
+        # Small enough to sit in the socket buffers and Mosquitto's memory while
+        # Home Assistant is frozen; large enough to take a few seconds to drain.
+        burst=5000,
+        commands=20,
         keep=args.keep,
     )
 

@@ -117,7 +117,7 @@ INVALID_PREFIXES = [
 
 
 def _mqtt_info(
-    topic: str = f"ff/{MAC}/heartbeat", subscribed_topic: str = "ff/+/heartbeat"
+    topic: str = f"ff/{MAC}/startup", subscribed_topic: str = "ff/+/startup"
 ) -> MqttServiceInfo:
     """Return a discovery message as the MQTT integration hands it over."""
     return MqttServiceInfo(
@@ -408,17 +408,13 @@ def test_discovery_topics_match_manifest() -> None:
     assert set(manifest["mqtt"]) == DISCOVERY_TOPICS
 
 
-@pytest.mark.parametrize("kind", ["startup", "heartbeat", "sensors"])
 async def test_discovery_confirm_creates_entry(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     mock_setup_entry: AsyncMock,
-    kind: str,
 ) -> None:
-    """A controller message offers its prefix; confirming creates a default entry."""
-    result = await _start_discovery(
-        hass, _mqtt_info(f"ff/{MAC}/{kind}", f"ff/+/{kind}")
-    )
+    """A controller's startup offers its prefix; confirming creates a default entry."""
+    result = await _start_discovery(hass)
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "mqtt_confirm"
@@ -460,7 +456,7 @@ async def test_discovery_while_offer_open(
     """A second message for the same prefix does not open a second offer."""
     first = await _start_discovery(hass)
     second = await _start_discovery(
-        hass, _mqtt_info("ff/other-controller/sensors", "ff/+/sensors")
+        hass, _mqtt_info("ff/other-controller/startup", "ff/+/startup")
     )
 
     assert first["type"] is FlowResultType.FORM
@@ -476,7 +472,7 @@ async def test_discovery_leaves_configured_entry_alone(
 
     Each message starts a discovery flow; one that aborted with a unique ID would
     make Home Assistant record the message's topic in the entry's discovery_keys,
-    rewriting the entry (and its storage) for every heartbeat of every controller.
+    rewriting the entry (and its storage) for every boot of every controller.
     """
     entry = _hub_entry("ff")
     entry.add_to_hass(hass)
@@ -496,8 +492,8 @@ async def test_discovery_leaves_configured_entry_alone(
                 )
             await hass.async_block_till_done()
 
-    # Every message was offered to the flow, and each one ended quietly.
-    assert step_mqtt.await_count == 36
+    # Every startup was offered to the flow, and each one ended quietly.
+    assert step_mqtt.await_count == 12
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     assert entry.discovery_keys == {}
     assert entry.options == options
@@ -539,7 +535,7 @@ async def test_ignored_prefix_is_not_offered_again(
 
     for count in range(12):
         async_fire_mqtt_message(
-            hass, f"ff/controller-{count}/heartbeat", json.dumps({"n": count})
+            hass, f"ff/controller-{count}/startup", json.dumps({"n": count})
         )
         await hass.async_block_till_done()
 
@@ -563,17 +559,28 @@ async def test_discovery_of_other_prefix_still_offered(
     assert result["step_id"] == "mqtt_confirm"
 
 
-async def test_heartbeat_stream_opens_one_offer(
+async def test_only_startups_are_offered(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
-    """Messages arriving through MQTT discovery open exactly one offer."""
+    """Heartbeats and sensors start no flow; startups open exactly one offer.
+
+    Home Assistant's MQTT integration starts a config flow for every discovery
+    message whose payload changed, which heartbeats and sensors always do.
+    """
     for count in range(3):
         async_fire_mqtt_message(
             hass, f"ff/{MAC}/heartbeat", json.dumps({"free_heap": count})
         )
+        async_fire_mqtt_message(hass, f"ff/{MAC}/sensors", json.dumps({"n": count}))
         await hass.async_block_till_done()
-    async_fire_mqtt_message(hass, "ff/another/sensors", "{}")
-    await hass.async_block_till_done()
+
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+    for device_id in (MAC, "another"):
+        async_fire_mqtt_message(
+            hass, f"ff/{device_id}/startup", json.dumps({"device_id": device_id})
+        )
+        await hass.async_block_till_done()
 
     (progress,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert progress["context"]["source"] == SOURCE_MQTT
@@ -585,12 +592,13 @@ async def test_heartbeat_stream_opens_one_offer(
     ("subscribed_topic", "topic"),
     [
         pytest.param("ff/+/ack", f"ff/{MAC}/ack", id="foreign-subscription"),
-        pytest.param("gg/+/heartbeat", f"gg/{MAC}/heartbeat", id="foreign-prefix"),
-        pytest.param("ff/+/heartbeat", f"gg/{MAC}/heartbeat", id="topic-other-prefix"),
-        pytest.param("ff/+/heartbeat", f"ff/{MAC}/sensors", id="topic-other-kind"),
-        pytest.param("ff/+/heartbeat", "ff/heartbeat", id="no-id-level"),
-        pytest.param("ff/+/heartbeat", "ff//heartbeat", id="empty-id"),
-        pytest.param("ff/+/heartbeat", f"ff/a/{MAC}/heartbeat", id="two-id-levels"),
+        pytest.param("ff/+/heartbeat", f"ff/{MAC}/heartbeat", id="heartbeat"),
+        pytest.param("gg/+/startup", f"gg/{MAC}/startup", id="foreign-prefix"),
+        pytest.param("ff/+/startup", f"gg/{MAC}/startup", id="topic-other-prefix"),
+        pytest.param("ff/+/startup", f"ff/{MAC}/sensors", id="topic-other-kind"),
+        pytest.param("ff/+/startup", "ff/startup", id="no-id-level"),
+        pytest.param("ff/+/startup", "ff//startup", id="empty-id"),
+        pytest.param("ff/+/startup", f"ff/a/{MAC}/startup", id="two-id-levels"),
     ],
 )
 async def test_discovery_invalid(

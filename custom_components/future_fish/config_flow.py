@@ -95,11 +95,13 @@ _SECTIONS: Final = (
     SECTION_HYSTERESIS,
 )
 
-# The topics manifest.json lets the MQTT integration watch for discovery.
-DISCOVERY_TOPICS: Final = frozenset(
-    f"{DEFAULT_PREFIX}/+/{kind}"
-    for kind in (MessageKind.STARTUP, MessageKind.HEARTBEAT, MessageKind.SENSORS)
-)
+# The topics manifest.json lets the MQTT integration watch for discovery. Only the
+# startup a controller sends once per boot: the MQTT integration starts a task and a
+# config flow for every message on these topics whose payload differs from the last
+# one, and heartbeats and sensors always differ, so listing them cost every fleet a
+# flow per message for as long as Home Assistant runs, several times the cost of
+# handling the message itself.
+DISCOVERY_TOPICS: Final = frozenset({f"{DEFAULT_PREFIX}/+/{MessageKind.STARTUP}"})
 
 # An MQTT entry in one of these states is, or is about to be, usable.
 _MQTT_USABLE_STATES: Final = (
@@ -451,12 +453,12 @@ class FutureFishConfigFlow(ConfigFlow, domain=DOMAIN):
         prefix = _discovered_prefix(discovery_info)
         if prefix is None:
             return self.async_abort(reason="invalid_discovery_info")
-        # Every controller message on a discovery topic starts a flow here (the
-        # payload changes each time, so MQTT never deduplicates them). Aborting a
-        # flow that has a unique ID makes Home Assistant record the message's topic in
-        # the matching entry's discovery_keys, i.e. rewrite the entry and its storage
-        # for each heartbeat of each controller. So a prefix that has an entry, set
-        # up or ignored, aborts before the flow gets a unique ID.
+        # Every startup starts a flow here (its payload differs from the previous
+        # boot's, so MQTT never deduplicates them). Aborting a flow that has a unique
+        # ID makes Home Assistant record the message's topic in the matching entry's
+        # discovery_keys, i.e. rewrite the entry and its storage for each boot of each
+        # controller. So a prefix that has an entry, set up or ignored, aborts before
+        # the flow gets a unique ID.
         if any(
             entry.unique_id == prefix
             for entry in self._async_current_entries(include_ignore=True)

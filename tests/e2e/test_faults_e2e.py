@@ -711,8 +711,6 @@ async def test_topic_spam_is_capped(
         publish_spam, broker, SPAM_IDS, "test/spam_done"
     )
     # Home Assistant reads one connection in order: the spam is handled before this.
-    # It takes a while: Home Assistant's MQTT integration starts a discovery flow
-    # for every message on the topics in our manifest (see docs/security.md).
     async with asyncio.timeout(SPAM_HANDLED_S):
         await done
     unsubscribe()

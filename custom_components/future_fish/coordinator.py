@@ -64,7 +64,7 @@ from .protocol import (
     parse_status,
     split_topic,
 )
-from .repairs import OfflineIssues
+from .repairs import EntityLimitIssue, OfflineIssues
 from .thresholds import Thresholds
 
 type FutureFishConfigEntry = ConfigEntry[FutureFishHub]
@@ -165,6 +165,7 @@ class FutureFishHub:
         self.feeding = FeedingRecords(hass, self)
         self.thresholds = Thresholds(hass, self)
         self.offline_issues = OfflineIssues(hass, self)
+        self.entity_limit = EntityLimitIssue(hass, self)
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -191,6 +192,8 @@ class FutureFishHub:
 
     async def async_start(self) -> None:
         """Subscribe to every controller's messages with a handful of wildcards."""
+        # Every platform has offered the known controllers' entities by now.
+        self.entity_limit.async_check(self.controllers.values())
         kinds = [*self._handlers, MessageKind.STATUS]
         for kind in kinds:
             self._unsubscribe.append(
@@ -216,6 +219,7 @@ class FutureFishHub:
         self.commands.async_stop()
         self.thresholds.async_stop()
         self.offline_issues.async_stop()
+        self.entity_limit.async_stop()
         await self.dawn.async_stop()
         await self.feeding.async_stop()
         for unsubscribe in self._unsubscribe:
@@ -507,6 +511,7 @@ class FutureFishHub:
         for pond in controller.ponds.values():
             for pond_listener in self._pond_listeners:
                 pond_listener(pond)
+        self.entity_limit.async_check((controller,))
         self._async_schedule_save()
 
     def _add(self, controller: ControllerState) -> None:
@@ -522,6 +527,7 @@ class FutureFishHub:
             self._async_register_pond_device(pond)
             for listener in self._pond_listeners:
                 listener(pond)
+            self.entity_limit.async_check((controller,))
             self._async_schedule_save()
         return pond
 
@@ -601,6 +607,7 @@ class FutureFishHub:
                 self.commands.history.pop(device_id, None)
                 self.thresholds.async_forget(controller)
                 self.offline_issues.async_forget(controller)
+                self.entity_limit.async_forget(controller)
                 for pond in controller.ponds.values():
                     self._async_delete_geometry_issue(pond)
                     self.thresholds.async_forget(pond)

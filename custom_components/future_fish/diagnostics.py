@@ -85,6 +85,8 @@ def _hub(hub: FutureFishHub) -> dict[str, Any]:
         "mqtt_connected": hub.connected,
         "controllers_known": len(hub.controllers),
         "controllers_online": sum(c.online for c in hub.controllers.values()),
+        # Those Home Assistant's entity limit left short of some or all entities.
+        "controllers_without_entities": len(hub.entity_limit.short),
         "ignored_controllers": {
             "messages": hub.ignored_controllers.messages,
             "sample": dict(hub.ignored_controllers.sample),

@@ -83,6 +83,8 @@ def async_setup_device_entities[DescriptionT: EntityDescription](
     the entry unloads.
     """
     hub = entry.runtime_data
+    # So the hub can tell which devices Home Assistant's entity limit left short.
+    hub.entity_limit.async_expect(len(controller_descriptions), len(pond_descriptions))
 
     @callback
     def add_controller(controller: ControllerState) -> None:

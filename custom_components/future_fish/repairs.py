@@ -1,5 +1,6 @@
-"""Repairs: controllers that stay offline, and the fix flow for a pond's geometry."""
+"""Repairs: controllers offline or without entities, and the pond geometry fix flow."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -8,7 +9,12 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import UnitOfLength
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_platform,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -18,13 +24,16 @@ from homeassistant.helpers.selector import (
 from homeassistant.util import dt as dt_util
 import probatio
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .models import AVAILABILITY, SENSOR_HEIGHT, TANK_DEPTH, ControllerState, PondState
 
 if TYPE_CHECKING:
     from .coordinator import FutureFishConfigEntry, FutureFishHub
 
 ISSUE_CONTROLLER_OFFLINE: Final = "controller_offline"
+ISSUE_ENTITY_LIMIT: Final = "entity_limit_reached"
+# The README section that explains the limit and the ways around it.
+SCALE_DOCS_URL: Final = "https://github.com/future-fish/ha-future-fish#scale"
 # A controller sends a heartbeat every 20 s; an hour without one is no Wi-Fi hiccup.
 OFFLINE_ISSUE_AFTER: Final = timedelta(hours=1)
 # One timer for the whole hub; the issue may come a few minutes after the hour.
@@ -115,6 +124,138 @@ class OfflineIssues:
                 "since": dt_util.as_local(since).strftime("%Y-%m-%d %H:%M"),
                 "prefix": self._hub.prefix,
                 "topic": f"{self._hub.prefix}/{controller.topic_id}/#",
+            },
+        )
+
+
+class EntityLimitIssue:
+    """Say which controllers Home Assistant's per-entry entity limit left short.
+
+    Home Assistant registers at most `MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY` enabled
+    entities per config entry and refuses further ones with a single log line, while
+    their devices are still created: a large farm would show empty devices and
+    nothing would say why. One repair issue per hub counts the controllers whose
+    own or ponds' devices lack some of their entities.
+    """
+
+    def __init__(self, hass: HomeAssistant, hub: FutureFishHub) -> None:
+        """Prepare the check of `hub`'s controllers; nothing is counted yet."""
+        self.hass = hass
+        self._hub = hub
+        # How many entities a controller's device and a pond's device get, summed
+        # over the platforms as they set up. Entities disabled by default count too:
+        # Home Assistant registers them whatever the limit.
+        self._per_controller = 0
+        self._per_pond = 0
+        # Device ids of the controllers found short: only the hub's own controllers,
+        # so never more than its maximum number of controllers.
+        self.short: set[str] = set()
+
+    @callback
+    def async_expect(self, per_controller: int, per_pond: int) -> None:
+        """Add the entities one platform creates for each controller and pond."""
+        self._per_controller += per_controller
+        self._per_pond += per_pond
+
+    @callback
+    def async_check(self, controllers: Iterable[ControllerState]) -> None:
+        """Note which of `controllers`, whose entities were just offered, lack some.
+
+        Called when controllers or ponds are announced and once per setup, never per
+        message: a counter lookup, and registry lookups only once the hub's entry has
+        reached the limit.
+        """
+        entity_registry = er.async_get(self.hass)
+        enabled = entity_registry.entities.get_enabled_count_for_config_entry_id(
+            self._hub.entry.entry_id
+        )
+        if enabled < self._limit:
+            return
+        found = {
+            controller.device_id
+            for controller in controllers
+            if controller.device_id not in self.short
+            and self._lacks_entities(entity_registry, controller)
+        }
+        if not found:
+            return
+        if not self.short:
+            # Once per setup: the issue counts the further ones.
+            LOGGER.warning(
+                "Future Fish hub %s has reached Home Assistant's limit of %d enabled"
+                " entities per integration entry: controllers beyond it lack some or"
+                " all of their entities, counted in a repair issue",
+                self._hub.prefix,
+                self._limit,
+            )
+        self.short |= found
+        self._async_update_issue()
+
+    @callback
+    def async_forget(self, controller: ControllerState) -> None:
+        """Stop counting a controller that was deleted."""
+        if controller.device_id in self.short:
+            self.short.discard(controller.device_id)
+            self._async_update_issue()
+
+    @callback
+    def async_stop(self) -> None:
+        """Delete the issue: the next setup finds out afresh what fits."""
+        if self.short:
+            self.short.clear()
+            self._async_update_issue()
+
+    @property
+    def _limit(self) -> int:
+        # Read at every use: Home Assistant may change it, and tests lower it.
+        return entity_platform.MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+
+    @property
+    def _issue_id(self) -> str:
+        return f"{ISSUE_ENTITY_LIMIT}_{self._hub.entry.entry_id}"
+
+    def _lacks_entities(
+        self, entity_registry: er.EntityRegistry, controller: ControllerState
+    ) -> bool:
+        """Return whether the controller's or a pond's device has too few entities."""
+        device_registry = dr.async_get(self.hass)
+        for key, expected in (
+            (controller.device_id, self._per_controller),
+            *((pond.device_key, self._per_pond) for pond in controller.ponds.values()),
+        ):
+            device = device_registry.async_get_device_by_identifier(
+                (DOMAIN, key), self._hub.entry.entry_id
+            )
+            registered = (
+                0
+                if device is None
+                else len(
+                    er.async_entries_for_device(
+                        entity_registry, device.id, include_disabled_entities=True
+                    )
+                )
+            )
+            if registered < expected:
+                return True
+        return False
+
+    @callback
+    def _async_update_issue(self) -> None:
+        if not self.short:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            learn_more_url=SCALE_DOCS_URL,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_ENTITY_LIMIT,
+            translation_placeholders={
+                "count": str(len(self.short)),
+                "prefix": self._hub.prefix,
+                "limit": str(self._limit),
             },
         )
 

@@ -663,14 +663,47 @@ async def test_push_to_an_offline_controller_fails(
     assert [line.split(":")[0] for line in errors] == ["- do", "- ph", "- temp"]
     assert "offline" in errors[0]
 
-    # Back online: pH again succeeds, the others are still listed.
+    # Back online: what failed is sent again by itself, and the issue resolves.
+    sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     send(hass, "heartbeat", STARTUP)
-    await hass.async_block_till_done()
-    await set_limit(hass, f"number.{CONTROLLER}_ph_upper_limit", 8.5)
     await settle(hass)
-    issue = push_issue(hass)
-    assert issue is not None
-    assert "- ph" not in (issue.translation_placeholders or {})["errors"]
+    assert sorted((c["p"], c["l"], c["u"]) for c in sent) == [
+        ("do", 6, 20),
+        ("ph", 6.5, 9),
+        ("temp", 0, 19),
+    ]
+    assert push_issue(hass) is None
+
+
+async def test_a_booted_controller_gets_its_limits_again(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """After a boot every quantity with a limit is sent again; nothing else is."""
+    await push_hub(hass)
+    sent = answer_commands(hass, mqtt_mock, complete={"success": True})
+    await set_limit(hass, DO_LOWER, 4.5)
+    await settle(hass)
+    assert [(c["p"], c["l"], c["u"]) for c in sent] == [("do", 4.5, 20)]
+
+    send(hass, "startup", STARTUP)
+    await settle(hass)
+    assert [(c["p"], c["l"], c["u"]) for c in sent[1:]] == [("do", 4.5, 20)]
+
+    # A heartbeat of a controller that never went away sends nothing.
+    send(hass, "heartbeat", STARTUP)
+    await settle(hass)
+    assert len(sent) == 2
+
+
+async def test_a_boot_sends_nothing_without_limits_or_the_option(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """No limit set, or pushing off: a boot publishes no THRESH."""
+    await push_hub(hass)
+    sent = answer_commands(hass, mqtt_mock, complete={"success": True})
+    send(hass, "startup", STARTUP)
+    await settle(hass)
+    assert sent == []
 
 
 async def test_nothing_is_pushed_by_default(

@@ -69,6 +69,9 @@ from .thresholds import Thresholds
 
 type FutureFishConfigEntry = ConfigEntry[FutureFishHub]
 type ControllerListener = Callable[[ControllerState], None]
+# Called with `True` when the controller booted (its startup), `False` when it came
+# back after being offline without a boot.
+type ReturnListener = Callable[[ControllerState, bool], None]
 type PondListener = Callable[[PondState], None]
 
 STORAGE_VERSION: Final = 1
@@ -144,6 +147,7 @@ class FutureFishHub:
         self._cancel_expiry: CALLBACK_TYPE | None = None
         self._controller_listeners: list[ControllerListener] = []
         self._pond_listeners: list[PondListener] = []
+        self._return_listeners: list[ReturnListener] = []
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._store: Store[StoredData] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}"
@@ -260,6 +264,27 @@ class FutureFishHub:
 
         return remove
 
+    @callback
+    def async_add_return_listener(self, listener: ReturnListener) -> CALLBACK_TYPE:
+        """Call `listener` whenever a controller boots or comes back online."""
+        self._return_listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._return_listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def _async_controller_returned(
+        self, controller: ControllerState, back: bool, booted: bool
+    ) -> None:
+        if back:
+            self.commands.async_controller_back(controller)
+        if back or booted:
+            for listener in self._return_listeners:
+                listener(controller, booted)
+
     # --- message handling -------------------------------------------------------------
 
     @callback
@@ -297,9 +322,10 @@ class FutureFishHub:
         except ProtocolError as err:
             self._async_drop(controller, kind, err.reason, now)
         else:
-            if back:
-                # Only now: the message that brought it back may answer a command.
-                self.commands.async_controller_back(controller)
+            # Only now: the message that brought it back may answer a command.
+            self._async_controller_returned(
+                controller, back, booted=kind is MessageKind.STARTUP
+            )
         if controller is not None and not controller.announced:
             self._async_announce_when_known(controller, now)
 
@@ -319,8 +345,8 @@ class FutureFishHub:
                 return
             controller = self._async_admit(device_id, raw_id, now)
         if online:
-            if self._async_seen(controller, raw_id, MessageKind.STATUS, now):
-                self.commands.async_controller_back(controller)
+            back = self._async_seen(controller, raw_id, MessageKind.STATUS, now)
+            self._async_controller_returned(controller, back, booted=False)
         else:
             controller.stats.count_message(MessageKind.STATUS, now)
             if controller.online:

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.components.number import (
@@ -168,6 +169,10 @@ async def async_setup_entry(
         CONTROLLER_LIMIT_NUMBERS,
         POND_LIMIT_NUMBERS,
     )
+    hub = entry.runtime_data
+    entry.async_on_unload(
+        hub.async_add_return_listener(partial(_async_push_again, hub))
+    )
 
 
 class FutureFishPondSetting(FutureFishEntity, NumberEntity):
@@ -252,6 +257,34 @@ def async_push_limits(
             _async_push(hub, controller, quantities),
             f"{DOMAIN} push limits to {controller.device_id}",
         )
+
+
+@callback
+def _async_push_again(
+    hub: FutureFishHub, controller: ControllerState, booted: bool
+) -> None:
+    """Send limits again where a controller may have lost or missed them.
+
+    After a boot, every limit set (nothing says THRESH survives one); after an
+    outage, the quantities whose push failed, so the repair issue resolves itself.
+    """
+    readings = (
+        quantity.reading
+        for quantity in QUANTITIES.values()
+        if quantity.pushed_as is not None
+        and (
+            quantity.pushed_as in controller.push_failures
+            or (
+                booted
+                and any(
+                    controller.values.get(limit_key(quantity.reading, bound))
+                    is not None
+                    for bound in Bound
+                )
+            )
+        )
+    )
+    async_push_limits(hub, controller, readings)
 
 
 async def _async_push(

@@ -28,6 +28,7 @@ import yaml
 
 from custom_components.future_fish import commands, const
 from custom_components.future_fish.services import (
+    SERVICE_CLEAR_LIMIT,
     SERVICE_FEED,
     SERVICE_REBOOT,
     SERVICE_SET_THRESHOLD,
@@ -229,6 +230,7 @@ def _events() -> list[str]:
                 SERVICE_UPDATE_FIRMWARE,
                 SERVICE_REBOOT,
                 SERVICE_SET_THRESHOLD,
+                SERVICE_CLEAR_LIMIT,
             )
         ),
         *_events(),
@@ -250,6 +252,7 @@ def test_services_yaml_lists_only_documented_actions() -> None:
         SERVICE_UPDATE_FIRMWARE,
         SERVICE_REBOOT,
         SERVICE_SET_THRESHOLD,
+        SERVICE_CLEAR_LIMIT,
     }
 
 

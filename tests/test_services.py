@@ -708,9 +708,11 @@ async def test_descriptions_and_translations(
     strings = json.loads(STRINGS.read_text(encoding="utf-8"))
     registered = hass.services.async_services_for_domain(DOMAIN)
 
-    assert set(descriptions) == set(ACTIONS) == set(registered)
-    for action, description in descriptions.items():
-        fields = description["fields"]
+    assert (
+        set(descriptions) == {*ACTIONS, services.SERVICE_CLEAR_LIMIT} == set(registered)
+    )
+    for action in ACTIONS:
+        fields = descriptions[action]["fields"]
         schema = registered[action].schema
         assert schema is not None
         assert set(fields) == {str(key) for key in schema.schema}
@@ -723,6 +725,14 @@ async def test_descriptions_and_translations(
             if select := spec["selector"].get("select"):
                 options = strings["selector"][select["translation_key"]]["options"]
                 assert set(options) == set(select["options"])
+
+    clear_limit = descriptions[services.SERVICE_CLEAR_LIMIT]
+    assert clear_limit["fields"] == {}
+    assert clear_limit["target"] == {
+        "entity": [{"integration": DOMAIN, "domain": ["number"]}]
+    }
+    assert strings["services"][services.SERVICE_CLEAR_LIMIT]["name"] == "Clear limit"
+    assert strings["services"][services.SERVICE_CLEAR_LIMIT]["description"]
 
     water = descriptions["water"]["fields"]["action"]["selector"]["select"]
     assert water["options"] == [action.value for action in actions.WaterAction]

@@ -468,6 +468,72 @@ async def test_changing_a_limit_by_hand_makes_the_profile_custom(
     assert current(hass, DO_LOWER).state == "4.5"
 
 
+async def clear_limits(hass: HomeAssistant, *entity_ids: str) -> None:
+    """Clear limits with the `clear_limit` action."""
+    await hass.services.async_call(
+        DOMAIN, "clear_limit", {ATTR_ENTITY_ID: list(entity_ids)}, blocking=True
+    )
+
+
+@pytest.mark.usefixtures("hub")
+async def test_clearing_a_limit_ends_its_alarm(hass: HomeAssistant) -> None:
+    """A cleared limit is unknown again, and so is an alarm with no limit left."""
+    events = async_capture_events(hass, EVENT_THRESHOLD)
+    await choose(hass, "nile_tilapia")
+    await readings(hass, 3.0, 3.0, 3.0)
+    assert current(hass, DO_ALARM).state == STATE_ON
+
+    await clear_limits(hass, DO_LOWER, "number.pond_1_feed_level_lower_limit")
+
+    assert current(hass, DO_LOWER).state == STATE_UNKNOWN
+    assert current(hass, PROFILE).state == "custom"
+    assert current(hass, DO_ALARM).state == STATE_UNKNOWN
+    await readings(hass, 2.0, 2.0, 2.0)
+    assert current(hass, DO_ALARM).state == STATE_UNKNOWN
+    assert [event.data["state"] for event in events] == ["on"]
+
+
+@pytest.mark.usefixtures("hub")
+async def test_clearing_one_side_keeps_the_other(hass: HomeAssistant) -> None:
+    """With pH 6-9, clearing the lower limit still alarms above 9."""
+    await choose(hass, "nile_tilapia")
+    ph_lower = f"number.{CONTROLLER}_ph_lower_limit"
+    await clear_limits(hass, ph_lower)
+    await readings(hass, 4.0, 4.0, 4.0, key="ph")
+    ph_alarm = f"binary_sensor.{CONTROLLER}_ph_alarm"
+    assert current(hass, ph_alarm).state == STATE_OFF
+    await readings(hass, 9.5, 9.5, 9.5, key="ph")
+    assert current(hass, ph_alarm).state == STATE_ON
+    assert current(hass, ph_alarm).attributes["limit"] == "upper"
+
+
+@pytest.mark.usefixtures("hub")
+async def test_only_limits_can_be_cleared(hass: HomeAssistant) -> None:
+    """A pond setting is not a limit: a translated error, nothing changes."""
+    setting = "number.pond_1_feed_amount"
+    before = current(hass, setting).state
+    with pytest.raises(ServiceValidationError) as err:
+        await clear_limits(hass, setting)
+    assert err.value.translation_key == "not_a_limit"
+    assert err.value.translation_placeholders == {"entity_id": setting}
+    assert current(hass, setting).state == before
+
+
+async def test_a_cleared_limit_is_pushed_as_the_range_end(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """With pushing on, the controller gets a value on which it never triggers."""
+    await push_hub(hass)
+    sent = answer_commands(hass, mqtt_mock, complete={"success": True})
+    await set_limit(hass, DO_LOWER, 4.5)
+    await clear_limits(hass, DO_LOWER)
+    await settle(hass)
+    assert [(c["p"], c["l"], c["u"]) for c in sent] == [
+        ("do", 4.5, 20),
+        ("do", 0, 20),
+    ]
+
+
 @pytest.mark.usefixtures("hub")
 async def test_lower_limit_must_be_below_the_upper(hass: HomeAssistant) -> None:
     """An impossible pair is refused with a translated error; nothing changes."""

@@ -12,8 +12,9 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfLength, UnitOfMass
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .actions import MAX_FEED_GRAMS, async_set_threshold, async_wait
@@ -223,6 +224,15 @@ class FutureFishLimit(FutureFishEntity, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Change the limit; a lower limit not below the upper one raises."""
+        self._async_change(value)
+
+    @callback
+    def async_clear(self) -> None:
+        """Unset the limit: nothing to compare this side of the reading with."""
+        self._async_change(None)
+
+    @callback
+    def _async_change(self, value: float | None) -> None:
         description = self.entity_description
         if (
             self.hub.thresholds.async_set_limit(
@@ -234,6 +244,17 @@ class FutureFishLimit(FutureFishEntity, NumberEntity):
             and self.pond is None
         ):
             async_push_limits(self.hub, self.controller, (description.reading,))
+
+
+async def async_clear_limit(entity: Entity, _call: ServiceCall) -> None:
+    """Clear the limit behind the `clear_limit` action; other numbers refuse."""
+    if not isinstance(entity, FutureFishLimit):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_limit",
+            translation_placeholders={"entity_id": entity.entity_id},
+        )
+    entity.async_clear()
 
 
 @callback

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Final
 
-from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.const import ATTR_DEVICE_ID, Platform
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -31,12 +31,14 @@ from .commands import Command
 from .const import DOMAIN
 from .coordinator import FutureFishHub
 from .models import ControllerState, PondState
+from .number import async_clear_limit
 
 SERVICE_FEED: Final = "feed"
 SERVICE_WATER: Final = "water"
 SERVICE_UPDATE_FIRMWARE: Final = "update_firmware"
 SERVICE_REBOOT: Final = "reboot"
 SERVICE_SET_THRESHOLD: Final = "set_threshold"
+SERVICE_CLEAR_LIMIT: Final = "clear_limit"
 
 ATTR_AMOUNT: Final = "amount"
 ATTR_ACTION: Final = "action"
@@ -223,3 +225,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
             ),
             supports_response=SupportsResponse.OPTIONAL,
         )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_CLEAR_LIMIT,
+        entity_domain=Platform.NUMBER,
+        schema=None,
+        func=async_clear_limit,
+    )

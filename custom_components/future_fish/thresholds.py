@@ -97,9 +97,9 @@ class Thresholds:
 
     @callback
     def async_set_limit(
-        self, owner: Owner, reading: Reading, bound: Bound, value: float
+        self, owner: Owner, reading: Reading, bound: Bound, value: float | None
     ) -> bool:
-        """Set one limit by hand; return whether it changed.
+        """Set (None: clear) one limit by hand; return whether it changed.
 
         A limit of a quantity that species profiles set makes the profile custom.
         """

@@ -5,6 +5,10 @@ would, through Home Assistant's own onboarding and config-flow APIs (an owner
 account, the MQTT integration pointing at our broker, and a Future Fish hub), so
 nothing depends on private storage formats. Ctrl-C stops everything it started.
 
+Every start copies the project's blueprints into `config/blueprints/`, as importing
+them does for a user, so the automation editor offers the current ones; the
+configuration has automations and an "Aerator" input boolean to point them at.
+
 `run_stack()` is the same stack as a context manager, for tools that need it running
 in a throwaway configuration directory on free ports (`tools.screenshots`).
 """
@@ -48,6 +52,12 @@ history:
 logbook:
 sun:
 person:
+automation: !include automations.yaml
+# Something for the blueprints' automations to switch, in place of an aerator's plug.
+input_boolean:
+  aerator:
+    name: Aerator
+    icon: mdi:fan
 
 logger:
   default: warning
@@ -258,6 +268,16 @@ def _prepare_config(config: Path, http_port: int) -> None:
     if not yaml.exists():
         http = "" if http_port == HTTP_PORT else HTTP_YAML.format(port=http_port)
         yaml.write_text(CONFIGURATION_YAML + http, encoding="utf-8")
+    elif "automation:" not in yaml.read_text(encoding="utf-8"):
+        print(
+            f"develop: {yaml} predates automations: delete {config} to start afresh, "
+            "or add the lines it lacks from tools/develop.py's CONFIGURATION_YAML"
+        )
+    automations = config / "automations.yaml"
+    if not automations.exists():
+        automations.write_text("[]\n", encoding="utf-8")
+    # Copies, not a link: Home Assistant does not look into linked directories.
+    shutil.copytree(ROOT / "blueprints", config / "blueprints", dirs_exist_ok=True)
     link = config / "custom_components" / "future_fish"
     link.parent.mkdir(exist_ok=True)
     if not link.is_symlink():
@@ -273,6 +293,28 @@ class Stack:
     url: str
     broker: Mosquitto
     processes: list[subprocess.Popen[bytes]]
+    output: IO[bytes] | None = None
+
+    def start_simulator(self, *args: str) -> subprocess.Popen[bytes]:
+        """Start a simulated fleet on the broker; the stack stops it with the rest.
+
+        The options are the simulator's; `--count` and `--seed` pick its controllers,
+        so a second fleet with another seed adds controllers that behave otherwise.
+        """
+        command = [
+            sys.executable,
+            "-m",
+            "tools.simulator",
+            "--port",
+            str(self.broker.port),
+            "--status-topic",
+            *args,
+        ]
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=ROOT, stdout=self.output, stderr=self.output
+        )
+        self.processes.append(process)
+        return process
 
     def alive(self) -> bool:
         """Whether the broker, Home Assistant and the simulator all still run."""
@@ -331,23 +373,11 @@ def run_stack(
             _wait_for_home_assistant(processes[-1], url, timeout=300)
             _bootstrap(url, broker.port)
             _wait_until_started(url, timeout=300)
+            stack = Stack(url, broker, processes, output)
             # Started last so that Home Assistant hears each controller's startup,
             # which carries its name, before the first telemetry creates its ponds.
-            simulator = [
-                sys.executable,
-                "-m",
-                "tools.simulator",
-                "--port",
-                str(broker.port),
-                "--count",
-                str(controllers),
-                "--status-topic",
-                *simulator_args,
-            ]
-            processes.append(
-                subprocess.Popen(simulator, cwd=ROOT, stdout=output, stderr=output)  # noqa: S603
-            )
-            yield Stack(url, broker, processes)
+            stack.start_simulator("--count", str(controllers), *simulator_args)
+            yield stack
         finally:
             _stop(processes)
 

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation.helpers import async_get_blueprints
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
@@ -139,6 +139,27 @@ async def test_low_oxygen(hass: HomeAssistant) -> None:
             " mg/L, below 5.0 mg/L. Turned on switch.aerator."
         )
     ]
+
+
+@pytest.mark.usefixtures("hub")
+async def test_low_oxygen_from_unknown(hass: HomeAssistant) -> None:
+    """A limit set while oxygen is already low: unknown to on runs it too."""
+    turn_on = async_mock_service(hass, "homeassistant", "turn_on")
+    async_mock_service(hass, "notify", "notify")
+    await automate(
+        hass,
+        "low_oxygen",
+        {"oxygen_alarm": DO_ALARM, "aerator": AERATOR, "notify": NOTIFY},
+    )
+    assert hass.states.get(DO_ALARM).state == STATE_UNKNOWN
+    await set_number(hass, f"number.{CONTROLLER}_dissolved_oxygen_lower_limit", 8)
+
+    for value in (4.2, 4.1, 4.0):
+        send(hass, "sensors", {"data": {"dissolved_oxygen": value}})
+        await hass.async_block_till_done()
+
+    assert hass.states.get(DO_ALARM).state == STATE_ON
+    assert [call.data["entity_id"] for call in turn_on] == [[AERATOR]]
 
 
 @pytest.mark.usefixtures("hub")

@@ -25,6 +25,7 @@ from homeassistant.helpers.icon import async_get_icons
 from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml
 import probatio
 import pytest
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
@@ -367,6 +368,22 @@ def test_flow_keys(section: str, flow_base: str) -> None:
 
 
 # --- actions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ROOT / "custom_components" / "future_fish" / "services.yaml",
+        *sorted((ROOT / "blueprints").rglob("*.yaml")),
+    ],
+    ids=lambda path: path.name,
+)
+def test_yaml_loads_without_warnings(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant's YAML loader has nothing to say (it logs duplicate keys)."""
+    load_yaml(path)
+    assert caplog.records == []
 
 
 async def test_actions_translations_and_icons(

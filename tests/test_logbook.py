@@ -1,6 +1,6 @@
 """The logbook: every command's outcome in words, naming the device."""
 
-from typing import Any
+from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import SERVICE_PRESS
@@ -77,6 +77,7 @@ async def test_completed_feed(
     await answer(hass, "complete", command)
     assert entries(hass, events) == [("Pond 1", "fed 100 g, done in 31 s")]
     assert humanify(hass, events)[0]["domain"] == DOMAIN
+    assert humanify(hass, events)[0]["icon"] == "mdi:fish"
 
 
 async def test_failed_fill_in_percent(
@@ -92,6 +93,7 @@ async def test_failed_fill_in_percent(
     assert entries(hass, events) == [
         ("Pond 2", "fill to 80 % failed: float switch stuck")
     ]
+    assert humanify(hass, events)[0]["icon"] == "mdi:alert-circle-outline"
 
 
 async def test_flush_and_valve(
@@ -199,6 +201,17 @@ async def test_user_names_are_used(
     assert entries(hass, events) == [("Koi pond", "fed 100 g, done in 0.0 s")]
 
 
+# The icon of each entry below: what completed, or that it ended otherwise.
+ICONS: Final = {
+    "THRESH": "mdi:tune-variant",
+    "FW": "mdi:alert-circle-outline",
+    "WATER_DRAIN": "mdi:alert-circle-outline",
+    "FEED": "mdi:fish",
+    "REBOOT": "mdi:restart",
+    "DANCE": "mdi:message-processing-outline",
+}
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
@@ -281,6 +294,8 @@ async def test_other_commands_and_old_events(
     hass.bus.async_fire(EVENT_COMMAND, data)
     await hass.async_block_till_done()
     assert entries(hass, events) == [expected]
+    (entry,) = humanify(hass, events)
+    assert entry["icon"] == ICONS[data["command_type"]]
 
 
 async def test_device_missing_from_the_registry(
@@ -327,7 +342,7 @@ async def test_alarms_in_words(
 
     processor = EventProcessor(hass, (EVENT_THRESHOLD, EVENT_CONTROLLER_ALARM))
     described = [
-        (entry["name"], entry["message"])
+        (entry["name"], entry["message"], entry["icon"])
         for entry in processor.humanify(
             async_event_to_row(event) for event in (*alarms, *controller_alarms)
         )
@@ -336,12 +351,18 @@ async def test_alarms_in_words(
         (
             "Pond controller 4134",
             "Dissolved oxygen alarm: 3.1 mg/L is below the lower limit of 4 mg/L",
+            "mdi:alert",
         ),
         (
             "Pond controller 4134",
             "Dissolved oxygen alarm cleared: back within its limits at 4.6 mg/L",
+            "mdi:check-circle-outline",
         ),
-        ("Pond controller 4134", "controller alarm: do at 3.1 (limits 4 to 9): low"),
+        (
+            "Pond controller 4134",
+            "controller alarm: do at 3.1 (limits 4 to 9): low",
+            "mdi:alert",
+        ),
     ]
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
@@ -29,44 +30,62 @@ class Phrasing:
 
     done: str
     task: str
+    icon: str
 
 
 PHRASINGS: Final[Mapping[CommandType, Phrasing]] = {
-    CommandType.FEED: Phrasing("fed {amount} g, done in {duration}", "feed {amount} g"),
+    CommandType.FEED: Phrasing(
+        "fed {amount} g, done in {duration}", "feed {amount} g", "mdi:fish"
+    ),
     CommandType.WATER_FILL: Phrasing(
-        "filled to {level}, done in {duration}", "fill to {level}"
+        "filled to {level}, done in {duration}", "fill to {level}", "mdi:water-plus"
     ),
     CommandType.WATER_DRAIN: Phrasing(
-        "drained to {level}, done in {duration}", "drain to {level}"
+        "drained to {level}, done in {duration}", "drain to {level}", "mdi:water-minus"
     ),
     CommandType.FLUSH: Phrasing(
         "flushed: drained to {drain} and refilled to {fill} in {duration}",
         "flush (drain to {drain}, refill to {fill})",
+        "mdi:water-sync",
     ),
     CommandType.WATER_INLET_OPEN: Phrasing(
-        "opened the inlet valve in {duration}", "opening the inlet valve"
+        "opened the inlet valve in {duration}",
+        "opening the inlet valve",
+        "mdi:valve-open",
     ),
     CommandType.WATER_INLET_CLOSE: Phrasing(
-        "closed the inlet valve in {duration}", "closing the inlet valve"
+        "closed the inlet valve in {duration}",
+        "closing the inlet valve",
+        "mdi:valve-closed",
     ),
     CommandType.WATER_OUTLET_OPEN: Phrasing(
-        "opened the outlet valve in {duration}", "opening the outlet valve"
+        "opened the outlet valve in {duration}",
+        "opening the outlet valve",
+        "mdi:valve-open",
     ),
     CommandType.WATER_OUTLET_CLOSE: Phrasing(
-        "closed the outlet valve in {duration}", "closing the outlet valve"
+        "closed the outlet valve in {duration}",
+        "closing the outlet valve",
+        "mdi:valve-closed",
     ),
     CommandType.FIRMWARE: Phrasing(
-        "updated its firmware in {duration}", "firmware update from {url}"
+        "updated its firmware in {duration}", "firmware update from {url}", "mdi:update"
     ),
     CommandType.THRESHOLD: Phrasing(
         "set the {parameter} limits to {lower} to {upper}",
         "setting the {parameter} limits",
+        "mdi:tune-variant",
     ),
-    CommandType.REBOOT: Phrasing("restarted in {duration}", "restart"),
+    CommandType.REBOOT: Phrasing("restarted in {duration}", "restart", "mdi:restart"),
     CommandType.CONFIG_UPDATE: Phrasing(
-        "applied the new configuration", "configuration update"
+        "applied the new configuration", "configuration update", "mdi:cog-outline"
     ),
 }
+# The icon of an entry whose command ended without completing, and of alarm entries.
+ICON_COMMAND_NOT_DONE: Final = "mdi:alert-circle-outline"
+ICON_COMMAND_UNKNOWN: Final = "mdi:message-processing-outline"
+ICON_ALARM_ON: Final = "mdi:alert"
+ICON_ALARM_OFF: Final = "mdi:check-circle-outline"
 # How alarm events name a quantity, and its unit as the entities show it.
 QUANTITIES: Final[Mapping[str, tuple[str, str]]] = {
     Reading.TEMPERATURE: ("Water temperature", " °C"),
@@ -109,6 +128,7 @@ def async_describe_events(
         return {
             LOGBOOK_ENTRY_NAME: _device_name(hass, data, hub, pond),
             LOGBOOK_ENTRY_MESSAGE: describe(data, pond),
+            LOGBOOK_ENTRY_ICON: command_icon(data),
         }
 
     @callback
@@ -123,6 +143,10 @@ def async_describe_events(
         return {
             LOGBOOK_ENTRY_NAME: _device_name(hass, data, hub, pond),
             LOGBOOK_ENTRY_MESSAGE: describe_alarm(data),
+            # A controller's own alarm has no state: it is always a problem.
+            LOGBOOK_ENTRY_ICON: (
+                ICON_ALARM_OFF if data.get("state") == "off" else ICON_ALARM_ON
+            ),
         }
 
     async_describe_event(DOMAIN, EVENT_COMMAND, async_describe_command)
@@ -159,6 +183,17 @@ def describe_controller_alarm(data: Mapping[str, Any]) -> str:
     if data.get("message"):
         text += f": {data['message']}"
     return text
+
+
+def command_icon(data: Mapping[str, Any]) -> str:
+    """Return the icon of a command's entry: what it does, or that it did not."""
+    if data.get("state") in ENDINGS:
+        return ICON_COMMAND_NOT_DONE
+    try:
+        return PHRASINGS[CommandType(data["command_type"])].icon
+    except KeyError, ValueError:
+        # A command type of another version of the integration.
+        return ICON_COMMAND_UNKNOWN
 
 
 def describe(data: Mapping[str, Any], pond: PondState | None) -> str:

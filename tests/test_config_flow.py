@@ -35,6 +35,10 @@ from custom_components.future_fish.alarms import (
     AlarmSettings,
     margin_option,
 )
+from custom_components.future_fish.ammonia import (
+    CONF_AMMONIA_READING,
+    DEFAULT_AMMONIA_READING,
+)
 from custom_components.future_fish.commands import (
     COMPLETION_TIMEOUT_OPTIONS,
     TrackerSettings,
@@ -94,6 +98,7 @@ DEFAULT_ALARM_OPTIONS: dict[str, Any] = {
     CONF_ALARM_READINGS: DEFAULT_ALARM_READINGS,
     CONF_ALARM_SECONDS: DEFAULT_ALARM_SECONDS,
     CONF_PUSH_LIMITS: DEFAULT_PUSH_LIMITS,
+    CONF_AMMONIA_READING: DEFAULT_AMMONIA_READING,
 }
 DEFAULT_HYSTERESIS_OPTIONS: dict[str, Any] = {
     margin_option(reading): quantity.margin for reading, quantity in QUANTITIES.items()
@@ -790,6 +795,7 @@ async def test_options_form_shows_stored_options_in_sections(
         CONF_ALARM_READINGS: 4,
         CONF_ALARM_SECONDS: 90,
         CONF_PUSH_LIMITS: True,
+        CONF_AMMONIA_READING: "nh3_n",
         **{key: margin + 0.1 for key, margin in DEFAULT_HYSTERESIS_OPTIONS.items()},
     }
     hass.config_entries.async_update_entry(entry, options=stored)

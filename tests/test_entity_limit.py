@@ -43,8 +43,8 @@ README: Final = Path(__file__).parent.parent / "README.md"
 MACS: Final = [f"EC:E3:34:00:00:{number:02X}" for number in range(1, 5)]
 # A controller that has not reported a pond yet.
 PONDLESS: Final = "EC:E3:34:00:00:FF"
-# What a controller with two ponds registers enabled: 34 of its own, 22 per pond.
-PER_CONTROLLER: Final = 78
+# What a controller with two ponds registers enabled: 35 of its own, 22 per pond.
+PER_CONTROLLER: Final = 79
 # Exactly two controllers with two ponds fit.
 LIMIT: Final = 2 * PER_CONTROLLER
 
@@ -143,8 +143,8 @@ async def test_controllers_beyond_the_limit_are_counted_in_a_repair_issue(
     "room",
     [
         pytest.param(20, id="part of the controller's own entities"),
-        pytest.param(34 + 3, id="the controller's own entities and a few of a pond"),
-        pytest.param(34 + 22, id="the controller's own entities and one pond"),
+        pytest.param(35 + 3, id="the controller's own entities and a few of a pond"),
+        pytest.param(35 + 22, id="the controller's own entities and one pond"),
         pytest.param(PER_CONTROLLER - 1, id="all but one"),
     ],
 )

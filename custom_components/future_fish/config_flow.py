@@ -20,6 +20,9 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -38,6 +41,7 @@ from .alarms import (
     Quantity,
     margin_option,
 )
+from .ammonia import CONF_AMMONIA_READING, DEFAULT_AMMONIA_READING, AmmoniaReading
 from .commands import COMPLETION_TIMEOUT_OPTIONS
 from .const import (
     CONF_ACK_TIMEOUT,
@@ -228,6 +232,15 @@ _ALARMS_SCHEMA: Final = probatio.Schema(
         probatio.Required(
             CONF_PUSH_LIMITS, default=DEFAULT_PUSH_LIMITS
         ): BooleanSelector(),
+        probatio.Required(
+            CONF_AMMONIA_READING, default=DEFAULT_AMMONIA_READING.value
+        ): SelectSelector(
+            SelectSelectorConfig(
+                options=[kind.value for kind in AmmoniaReading],
+                translation_key=CONF_AMMONIA_READING,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
     }
 )
 # One margin per monitored quantity, in the alarms' table order.

@@ -16,6 +16,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .ammonia import ammonia_reading, async_judged_readings
 from .commands import CommandTracker, TrackerSettings
 from .const import (
     CONF_ADD_NEW_CONTROLLERS,
@@ -168,6 +169,8 @@ class FutureFishHub:
         self.dawn = DawnForecaster(hass, self)
         self.feeding = FeedingRecords(hass, self)
         self.thresholds = Thresholds(hass, self)
+        # What the controllers' ammonia reading is: the alarm judges it as NH3-N.
+        self.ammonia_reading = ammonia_reading(entry.options)
         self.offline_issues = OfflineIssues(hass, self)
         self.entity_limit = EntityLimitIssue(hass, self)
 
@@ -432,7 +435,11 @@ class FutureFishHub:
         controller.async_update(report.controller)
         # Every reading, also one equal to the last, which the state does not notify.
         self.dawn.async_handle_readings(controller, report.controller, now)
-        self.thresholds.async_handle_readings(controller, report.controller, now)
+        self.thresholds.async_handle_readings(
+            controller,
+            async_judged_readings(controller, report.controller, self.ammonia_reading),
+            now,
+        )
         self.thresholds.async_check_controller_alarm(controller, report)
         for position, readings in report.ponds.items():
             pond = controller.ponds.get(position) or self._async_add_pond(

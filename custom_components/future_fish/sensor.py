@@ -15,15 +15,18 @@ from homeassistant.const import (
     PERCENTAGE,
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
+    Platform,
     UnitOfInformation,
     UnitOfLength,
     UnitOfMass,
     UnitOfTemperature,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .ammonia import UNIONISED_AMMONIA, AmmoniaReading
 from .commands import Command, CommandState
 from .const import UNIT_MILLIGRAMS_PER_LITER, UNIT_NTU
 from .coordinator import FutureFishConfigEntry, FutureFishHub
@@ -144,6 +147,15 @@ POND_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
 )
 
 
+# Only where the controllers report TAN: with NH3-N it would repeat the Ammonia sensor.
+UNIONISED_AMMONIA_SENSOR: Final = SensorEntityDescription(
+    key=UNIONISED_AMMONIA,
+    translation_key=UNIONISED_AMMONIA,
+    native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
+    state_class=SensorStateClass.MEASUREMENT,
+    # Harmful levels start at about 0.01 mg/L (rainbow trout).
+    suggested_display_precision=3,
+)
 DAWN_OXYGEN_SENSOR: Final = SensorEntityDescription(
     key=DAWN_OXYGEN,
     translation_key=DAWN_OXYGEN,
@@ -227,8 +239,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors for every controller and pond, now and as they appear."""
+    derived: tuple[SensorEntityDescription, ...] = (UNIONISED_AMMONIA_SENSOR,)
+    if entry.runtime_data.ammonia_reading is AmmoniaReading.NH3_N:
+        derived = ()
+        _async_remove_unionised_ammonia(hass, entry)
     for entity_class, controller_descriptions, pond_descriptions in (
-        (FutureFishSensor, CONTROLLER_SENSORS, POND_SENSORS),
+        (FutureFishSensor, (*CONTROLLER_SENSORS, *derived), POND_SENSORS),
         (FutureFishCommandSensor, COMMAND_SENSORS, ()),
         (FutureFishDawnOxygenSensor, (DAWN_OXYGEN_SENSOR,), ()),
         (FutureFishFeedingSensor, (), FEEDING_SENSORS),
@@ -240,6 +256,22 @@ async def async_setup_entry(
             controller_descriptions,
             pond_descriptions,
         )
+
+
+@callback
+def _async_remove_unionised_ammonia(
+    hass: HomeAssistant, entry: FutureFishConfigEntry
+) -> None:
+    """Delete the Un-ionised ammonia sensors left from when the option said TAN.
+
+    Otherwise every controller would keep one that is no longer provided, for the
+    user to delete by hand.
+    """
+    registry = er.async_get(hass)
+    suffix = f"_{UNIONISED_AMMONIA}"
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.domain == Platform.SENSOR and entity.unique_id.endswith(suffix):
+            registry.async_remove(entity.entity_id)
 
 
 class FutureFishSensor(FutureFishEntity, SensorEntity):

@@ -380,6 +380,19 @@ async def test_alarms_in_words(
             "Water temperature alarm: 36.2 °C is above the upper limit of 35 °C",
         ),
         (
+            {
+                "quantity": "ammonia",
+                "state": "on",
+                "value": 0.0812,
+                "limit": "upper",
+                "limit_value": 0.06,
+            },
+            (
+                "Ammonia alarm: 0.0812 mg/L NH3-N is above the upper limit of"
+                " 0.06 mg/L NH3-N"
+            ),
+        ),
+        (
             {"quantity": "unknown", "state": "on", "value": None, "limit": "lower"},
             "unknown alarm: ? is below the lower limit of ?",
         ),

@@ -92,7 +92,7 @@ QUANTITIES: Final[Mapping[str, tuple[str, str]]] = {
     Reading.DISSOLVED_OXYGEN: ("Dissolved oxygen", " mg/L"),
     Reading.PH: ("pH", ""),
     Reading.TURBIDITY: ("Turbidity", " NTU"),
-    Reading.AMMONIA: ("Ammonia", " mg/L"),
+    Reading.AMMONIA: ("Ammonia", " mg/L NH3-N"),
     Reading.BATTERY: ("Battery", " %"),
     Reading.WATER_LEVEL: ("Water level", " %"),
     Reading.FEED_LEVEL: ("Feed level", " %"),

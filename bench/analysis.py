@@ -45,10 +45,23 @@ def _delta(record: Mapping[str, Any], *path: str) -> float:
 
 
 def window_figures(record: Mapping[str, Any]) -> dict[str, float]:
-    """Return the rates and costs of one steady window."""
-    seconds = _delta(record, "time")
+    """Return the rates and costs of one steady window.
+
+    Rates are over the time the fleet published (start to stop); counts, the CPU
+    and writes included, over the whole window (start to end, when Home Assistant
+    had worked off its messages). CPU per message is per controller message Home
+    Assistant handled in the window: the peer's Home Assistant gets several
+    messages from the bridge for each, in the window's proportion.
+    """
+    seconds = record["stop"]["time"] - record["start"]["time"]
+    span = _delta(record, "time")
     offered = _delta(record, "fleet", "published")
     cpu = _delta(record, "probe", "cpu")
+    handled = _delta(record, "probe", "messages")
+    if "bridge" in record["start"] and handled:
+        handled *= _delta(record, "bridge", "in") / _delta(
+            record, "bridge", "for_home_assistant"
+        )
     writes = _delta(record, "probe", "writes_changed") + _delta(
         record, "probe", "writes_reported"
     )
@@ -57,12 +70,15 @@ def window_figures(record: Mapping[str, Any]) -> dict[str, float]:
     )
     figures = {
         "seconds": seconds,
+        "span_s": span,
+        "catch_up_s": span - seconds,
         "offered": offered,
         "offered_per_s": offered / seconds,
         "ha_messages_per_s": _delta(record, "probe", "messages") / seconds,
         "cpu_s": cpu,
-        "cpu_percent": cpu / seconds * 100,
-        "cpu_ms_per_1000": cpu * 1e6 / offered if offered else math.nan,
+        "cpu_percent": cpu / span * 100,
+        "handled": handled,
+        "cpu_ms_per_1000": cpu * 1e6 / handled if handled else math.nan,
         "writes_per_min": writes / seconds * 60,
         "subject_writes": subject_writes,
         "subject_writes_per_min": subject_writes / seconds * 60,
@@ -87,7 +103,8 @@ def read_probe_log(path: Path) -> dict[tuple[str, str], list[tuple[float, Any]]]
         for line in log:
             topic, _, payload = line.rstrip("\n").partition("\t")
             message = json.loads(payload)
-            device = topic.split("/")[1].lower()
+            # <prefix>/<id>/sensors; a prefix may have several levels.
+            device = topic.split("/")[-2].lower()
             sent = _timestamp(message["timestamp"])
             for name, value in (message.get("data") or {}).items():
                 published[device, name].append((sent, value))
@@ -175,15 +192,15 @@ def summarize(
 ) -> dict[str, Any]:
     """Return every figure of one run."""
     idle = window_figures(result["idle"])
-    idle_cpu_per_s = idle["cpu_s"] / idle["seconds"]
+    idle_cpu_per_s = idle["cpu_s"] / idle["span_s"]
     windows = {}
     for name in WINDOWS:
         if name not in result:
             continue
         figures = window_figures(result[name])
-        net = figures["cpu_s"] - idle_cpu_per_s * figures["seconds"]
+        net = figures["cpu_s"] - idle_cpu_per_s * figures["span_s"]
         figures["net_cpu_ms_per_1000"] = (
-            max(net, 0.0) * 1e6 / figures["offered"] if figures["offered"] else math.nan
+            max(net, 0.0) * 1e6 / figures["handled"] if figures["handled"] else math.nan
         )
         rows = result["recorder"].get(name, {})
         figures["recorder_rows_per_min"] = (
@@ -193,7 +210,7 @@ def summarize(
             rows.get("all", 0) / figures["seconds"] * 60
         )
         figures["recorder_rows"] = rows.get("subject", 0)
-        windows[name] = figures
+        windows[name] = figures | {"kept_up": result[name]["kept_up"]}
     for name, latency in by_window(result, latencies(result, key_map)).items():
         windows[name]["latency_ms"] = latency
     drain = result["drain"]
@@ -201,8 +218,10 @@ def summarize(
         "subject": result["subject"],
         "controllers": result["controllers"],
         "setup_s": result["setup_s"],
+        "settle_s": result["settle_s"],
+        "settled": result["settled"],
         "expected_entities": result["expected_entities"],
-        "capped": result.get("capped", False),
+        "hubs": result["hubs"],
         "rss_setup": result["rss_setup"],
         "windows": windows,
         "idle_cpu_percent": idle["cpu_percent"],

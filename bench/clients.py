@@ -23,7 +23,13 @@ class FleetClient:
     """`bench.fleet` in its own process, steered one request at a time."""
 
     def __init__(
-        self, *, port: int, count: int, probes: list[str], workdir: Path
+        self,
+        *,
+        port: int,
+        count: int,
+        prefixes: list[str],
+        probes: list[str],
+        workdir: Path,
     ) -> None:
         """Start the fleet process (no controller runs before `start`)."""
         self.probe_log = workdir / "probe-messages.tsv"
@@ -37,6 +43,7 @@ class FleetClient:
                 str(port),
                 "--count",
                 str(count),
+                *(argument for prefix in prefixes for argument in ("--prefix", prefix)),
                 "--probe-log",
                 str(self.probe_log),
                 *(argument for device in probes for argument in ("--probe", device)),
@@ -82,7 +89,9 @@ class FleetClient:
 class BridgeClient:
     """The peer's bridge (`bench.translator`), with its latest status line."""
 
-    def __init__(self, *, port: int, entities: Path, workdir: Path) -> None:
+    def __init__(
+        self, *, port: int, entities: Path, prefixes: list[str], workdir: Path
+    ) -> None:
         """Start the bridge and follow its status lines in a thread."""
         self.child = Child(
             "bridge",
@@ -94,6 +103,7 @@ class BridgeClient:
                 str(port),
                 "--entities",
                 str(entities),
+                *(argument for prefix in prefixes for argument in ("--prefix", prefix)),
             ],
             log_path=workdir / "bridge.log",
             cwd=ROOT,

@@ -1,7 +1,8 @@
 """The simulated fleet as a process the orchestrator steers, one JSON line each way.
 
-`python -m bench.fleet --port P --count N --probe-log FILE --probe ID ...` reads
-requests on stdin and answers each with one line on stdout:
+`python -m bench.fleet --port P --count N --prefix ff/g1 --prefix ff/g2 ...
+--probe-log FILE --probe ID ...` reads requests on stdin and answers each with one
+line on stdout:
 
     {"op": "start", "rate": 10, "sensors": true}  (re)start the fleet, answer when
                                                   every controller has booted
@@ -10,11 +11,13 @@ requests on stdin and answers each with one line on stdout:
     {"op": "burst", "messages": 20000}            publish that many at once
     {"op": "quit"}
 
-It plays `tools.simulator`'s `Fleet` unchanged, with two hooks that only a benchmark
-needs: message timestamps carry microseconds (PROTOCOL.md allows any ISO 8601; the
-deployed firmware sends whole seconds), and every sensors message of the latency
-probe controllers is written to the probe log with its topic, so that a state Home
-Assistant wrote can be traced to the message that carried its value.
+It plays `tools.simulator`'s `Fleet` unchanged, one per topic prefix (the ids of
+`--count` controllers with `--seed`, split over the prefixes by `bench.topology`),
+with two hooks that only a benchmark needs: message timestamps carry microseconds
+(PROTOCOL.md allows any ISO 8601; the deployed firmware sends whole seconds), and
+every sensors message of the latency probe controllers is written to the probe log
+with its topic, so that a state Home Assistant wrote can be traced to the message
+that carried its value.
 """
 
 from __future__ import annotations
@@ -22,23 +25,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 import json
 import logging
+import math
 from pathlib import Path
 import random
 import sys
 import time
 from typing import IO, Any
 
-from tools.simulator import Fleet, FleetOptions, Stats, messages
+from tools.simulator import Fleet, FleetOptions, IdStyle, Stats, messages
+from tools.simulator.controller import Controller
+from tools.simulator.ids import device_ids
 from tools.simulator.messages import PondReading
 from tools.simulator.model import WaterQuality
 from tools.simulator.transport import Broker, MqttConnection
 
+from .topology import assign, prefix_of
+
 _LOGGER = logging.getLogger("bench.fleet")
-# Ten connections carry a thousand controllers comfortably (see FleetOptions).
+# Ten connections carry a thousand controllers comfortably (see FleetOptions);
+# they are shared out among the prefixes' fleets.
 _CONNECTIONS = 10
 # "--command-time-scale 0": a command's work takes no time (the options refuse 0).
 _INSTANT = 1e-9
@@ -70,56 +79,77 @@ def install_hooks(probe_topics: set[str], log: IO[str]) -> None:
     MqttConnection.publish = logged  # type: ignore[method-assign]
 
 
+def fleet_ids(count: int, seed: int) -> list[str]:
+    """Return the fleet's ids, as the orchestrator computes them."""
+    return device_ids(count, seed, IdStyle.COLON_UPPER)
+
+
 class FleetProcess:
-    """One fleet at a time, restarted with new rates on request."""
+    """One fleet per prefix at a time, restarted with new rates on request."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        """Remember how to build the fleet."""
+        """Remember how to build the fleets."""
         self.args = args
-        self.fleet: Fleet | None = None
-        self.controllers: list[Any] = []
+        self.groups = assign(fleet_ids(args.count, args.seed), args.prefix)
+        self.fleets: list[Fleet] = []
+        # Every controller with its topic prefix, in the order of the ids.
+        self.controllers: list[tuple[str, Controller]] = []
         self.done = Stats()
 
-    def options(self, rate: float, sensors: bool) -> FleetOptions:
-        """Return the options of a fleet at `rate` times the deployed rates."""
+    def options(
+        self, number: int, prefix: str, rate: float, sensors: bool
+    ) -> FleetOptions:
+        """Return the options of one prefix's fleet at `rate` times the deployed rates."""
+        count = len(self.groups[prefix])
         return FleetOptions(
             port=self.args.port,
-            count=self.args.count,
-            seed=self.args.seed,
+            prefix=prefix,
+            count=count,
+            # Only for the controllers' random walks and the connections' client ids:
+            # the ids are the fleet's (see start()).
+            seed=self.args.seed + number,
             shared_connection=True,
-            connections=min(_CONNECTIONS, self.args.count),
+            connections=min(math.ceil(_CONNECTIONS / len(self.groups)), count),
             rate_multiplier=rate,
             sensor_interval=30.0 if sensors else _NEVER_S,
             command_time_scale=_INSTANT,
         )
 
     async def start(self, rate: float, sensors: bool) -> dict[str, Any]:
-        """Replace the running fleet by one at `rate`; answer once all have booted."""
+        """Replace the running fleets by ones at `rate`; answer once all have booted."""
         await self.stop()
         started = time.monotonic()
-        self.fleet = Fleet(self.options(rate, sensors))
-        await self.fleet.start()
+        for number, (prefix, ids) in enumerate(self.groups.items()):
+            fleet = Fleet(self.options(number, prefix, rate, sensors))
+            # The prefix's share of the fleet's ids rather than ids of its own seed,
+            # which could collide with another prefix's.
+            fleet.device_ids = ids
+            self.fleets.append(fleet)
+            await fleet.start()
         async with asyncio.timeout(_READY_TIMEOUT_S):
-            await self.fleet.wait_ready()
-        self.controllers = self.fleet.controllers
+            await asyncio.gather(*(fleet.wait_ready() for fleet in self.fleets))
+        self.controllers = [
+            (fleet.options.prefix, controller)
+            for fleet in self.fleets
+            for controller in fleet.controllers
+        ]
         return {"seconds": time.monotonic() - started}
 
     async def stop(self) -> dict[str, Any]:
-        """Stop the running fleet and add its counters to the totals."""
-        if self.fleet is not None:
-            await self.fleet.stop()
-            for name, value in asdict(self.fleet.stats).items():
-                setattr(self.done, name, getattr(self.done, name) + value)
-            self.fleet = None
+        """Stop the running fleets and add their counters to the totals."""
+        fleets, self.fleets = self.fleets, []
+        await asyncio.gather(*(fleet.stop() for fleet in fleets))
+        for fleet in fleets:
+            _add(self.done, fleet.stats)
         return {}
 
     def stats(self) -> dict[str, Any]:
         """Return what all fleets of this process published, delivered, ..."""
-        totals = asdict(self.done)
-        if self.fleet is not None:
-            for name, value in asdict(self.fleet.stats).items():
-                totals[name] += value
-        return totals | {"time": time.time()}
+        totals = Stats()
+        _add(totals, self.done)
+        for fleet in self.fleets:
+            _add(totals, fleet.stats)
+        return asdict(totals) | {"time": time.time()}
 
     def burst_payloads(self, count: int) -> list[tuple[str, str]]:
         """Return `count` messages in the fleet's mix, round robin over controllers.
@@ -134,9 +164,9 @@ class FleetProcess:
         index = 0
         while len(payloads) < count:
             round_, position = divmod(index, len(self.controllers))
-            controller = self.controllers[position]
+            prefix, controller = self.controllers[position]
             identity = controller.identity
-            topic = f"ff/{identity.device_id}/"
+            topic = f"{prefix}/{identity.device_id}/"
             probes = qualities[position].sample(rng, 12.0)
             if round_ % 3 == 0:
                 body = messages.heartbeat(identity, probes["signal"], 180_000)
@@ -194,6 +224,13 @@ class FleetProcess:
         return {"published": count, "delivered": delivered, "seconds": seconds}
 
 
+def _add(totals: Stats, more: Stats) -> None:
+    """Add the counters of `more` to `totals`."""
+    for counter in fields(Stats):
+        name = counter.name
+        setattr(totals, name, getattr(totals, name) + getattr(more, name))
+
+
 async def serve(process: FleetProcess) -> None:
     """Answer requests from stdin until `quit` or end of input."""
     loop = asyncio.get_running_loop()
@@ -228,6 +265,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--prefix", action="append", required=True, help="topic prefix, one per hub"
+    )
     parser.add_argument("--probe-log", type=Path, required=True)
     parser.add_argument("--probe", action="append", default=[], help="device id")
     args = parser.parse_args()
@@ -236,9 +276,11 @@ def main() -> int:
         level=logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    process = FleetProcess(args)
+    prefix = prefix_of(fleet_ids(args.count, args.seed), args.prefix)
     with args.probe_log.open("w", buffering=1 << 16) as log:
-        install_hooks({f"ff/{device}/sensors" for device in args.probe}, log)
-        asyncio.run(serve(FleetProcess(args)))
+        install_hooks({f"{prefix[d]}/{d}/sensors" for d in args.probe}, log)
+        asyncio.run(serve(process))
     return 0
 
 

@@ -1,11 +1,12 @@
 """Home Assistant in a process of its own, set up for one subject, and its probe.
 
 `prepare()` writes a fresh configuration directory: configuration.yaml with the
-recorder on its default SQLite database, the MQTT config entry pointing at the
-private broker (plus the Future Fish one for that subject) in Home Assistant's own
-storage format, produced by Home Assistant's `ConfigEntry` class, and the bench's
-custom components. `HomeAssistant` then runs `python -m homeassistant` on it, the way
-users start it (asyncio debug mode off), and talks to the probe over a Unix socket.
+recorder on its default SQLite database; the config entries in Home Assistant's own
+storage format, produced by its `ConfigEntry` class: MQTT pointing at the private
+broker and, for Future Fish, one hub per topic prefix of `bench.topology`'s split;
+and the bench's custom components. `HomeAssistant` then runs `python -m
+homeassistant` on it, the way users start it (asyncio debug mode off), and talks to
+the probe over a Unix socket.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from tools.broker import free_port
 from .processes import Child
 
 COMPONENTS = Path(__file__).resolve().parent / "components"
-PREFIX = "ff"
 _CONFIGURATION_YAML = """\
 # Written by the Future Fish benchmark (bench/ha_runner.py).
 homeassistant:
@@ -87,6 +87,8 @@ class HaSetup:
     expected_entities: int
     latency_unique_ids: list[str]
     integration: Path | None = None
+    # One Future Fish hub (config entry) per topic prefix.
+    prefixes: list[str] = field(default_factory=list)
     future_fish_options: dict[str, Any] = field(default_factory=dict)
     command_ponds: list[str] = field(default_factory=list)
     ceiling: dict[str, Any] | None = None
@@ -151,17 +153,18 @@ def prepare(config_dir: Path, setup: HaSetup) -> Path:
     ]
     if setup.integration is not None:
         shutil.copytree(setup.integration, components / "future_fish")
-        entries.append(
+        entries += [
             _entry(
                 "future_fish",
-                data={"prefix": PREFIX},
+                data={"prefix": prefix},
                 options=setup.future_fish_options,
-                title=f"Future Fish ({PREFIX})",
-                unique_id=PREFIX,
+                title=f"Future Fish ({prefix})",
+                unique_id=prefix,
                 version=1,
                 minor_version=1,
             )
-        )
+            for prefix in setup.prefixes
+        ]
     (storage / STORAGE_KEY).write_bytes(
         json_bytes(
             {

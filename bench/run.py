@@ -20,6 +20,8 @@ import tempfile
 import time
 from typing import Any
 
+from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+
 from . import analysis, report
 from .processes import raise_keyboard_interrupt_on_sigterm
 from .session import (
@@ -45,6 +47,13 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("a positive integer")
+    return value
+
+
 def _rates(text: str) -> tuple[str, ...]:
     rates = tuple(part for part in text.split(",") if part)
     if not rates or set(rates) - set(RATES):
@@ -66,13 +75,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--duration",
         type=float,
-        help="seconds of the steady window at the deployed rates; the 10x window "
-        "takes half of it and the heartbeats-only window a quarter",
+        help="longest steady window at the deployed rates, in seconds; the 10x "
+        "window takes at most half of it and the heartbeats-only window a quarter; "
+        "each is cut to what holds enough messages, but not below half its longest",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run of about two minutes: 20 controllers, short windows",
+        help="a smoke run of about four minutes: 20 controllers, short windows",
+    )
+    parser.add_argument(
+        "--controllers-per-hub",
+        type=_positive,
+        help="controllers per topic prefix (one Future Fish hub each); by default as "
+        "many as fill 90 %% of Home Assistant's limit of enabled entities per config "
+        "entry",
     )
     parser.add_argument(
         "--ref",
@@ -106,10 +123,12 @@ def make_plan(args: argparse.Namespace) -> Plan:
             deployed_s=deployed,
             tenx_s=deployed / 2,
             heartbeat_s=deployed / 4,
+            window_messages=500,
             settle_s=2.0,
             idle_s=2.0,
             burst=2000,
             commands=5,
+            per_hub=args.controllers_per_hub,
             keep=args.keep,
         )
     deployed = args.duration or 30.0
@@ -119,12 +138,16 @@ def make_plan(args: argparse.Namespace) -> Plan:
         deployed_s=deployed,
         tenx_s=deployed / 2,
         heartbeat_s=deployed / 4,
+        # Enough for CPU per message (a window's CPU is then far above the idle
+        # background) at 100 and 1000 controllers.
+        window_messages=2000,
         settle_s=3.0,
         idle_s=4.0,
         # Small enough to sit in the socket buffers and Mosquitto's memory while
         # Home Assistant is frozen; large enough to take a few seconds to drain.
         burst=5000,
         commands=20,
+        per_hub=args.controllers_per_hub,
         keep=args.keep,
     )
 
@@ -193,14 +216,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             calibrate(bench)
             say(
                 f"calibration: {bench.per_controller} entities enabled and available "
-                f"per controller with 2 ponds, {len(bench.entities)} in all"
+                f"per controller with 2 ponds, {len(bench.entities)} in all; "
+                f"up to {bench.per_hub} controllers per hub (topic prefix)"
             )
             number = 0
             for count in plan.sizes:
                 for subject in SUBJECTS:
                     number += 1
                     say(
-                        f"[{number}/{runs}] {SUBJECT_NAMES[subject]}, {count} controllers"
+                        f"[{number}/{runs}] {SUBJECT_NAMES[subject]}, {count} "
+                        f"controller{'s' if count != 1 else ''}"
                     )
                     run = Run(bench, subject, count)
                     result = run.execute()
@@ -216,6 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "plan": plan.__dict__,
             "entities": bench.entities,
             "per_controller": bench.per_controller,
+            "enabled_per_controller": sum(e["enabled"] for e in bench.entities),
+            "entity_limit": MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY,
+            "per_hub": bench.per_hub,
+            "per_hub_set": plan.per_hub is not None,
             "elapsed_s": elapsed,
             "load": {"start": load_start, "end": os.getloadavg()[0]},
             "runs": summaries,

@@ -1,17 +1,20 @@
 """One subject with one fleet size: the phases of a run and what each measures.
 
-A run, on a fresh broker and a fresh Home Assistant configuration:
+A run, on a fresh broker and a fresh Home Assistant configuration, with the fleet on
+the topic prefixes `bench.topology` gives its size (one Future Fish hub each):
 
 1. the fleet (and for the peer, the bridge) runs at the deployed rates before Home
-   Assistant starts, as on a farm where Home Assistant restarts;
+   Assistant starts; its configuration is fresh, so every device and entity is
+   created, as on the day a farm is added;
 2. setup: from starting `python -m homeassistant` until every expected entity of the
    subject is available (for the ceiling: until every controller was heard);
-3. steady windows, each after a short settling time: 10x the deployed rates,
-   heartbeats only (10x, sensors off), the deployed rates;
+3. once Home Assistant has settled (started, registries written, the recorder
+   caught up with the setup): idle, the fleet stopped, Home Assistant's own CPU use
+   with nothing to do; then steady windows, each after a short settling time: 10x
+   the deployed rates, heartbeats only (10x, sensors off), the deployed rates;
 4. Future Fish only: feed commands, one at a time, to controllers that answer at
    once;
-5. idle: the fleet stopped, Home Assistant's own CPU use with nothing to do;
-6. drain: Home Assistant is frozen (SIGSTOP), a burst of controller messages goes to
+5. drain: Home Assistant is frozen (SIGSTOP), a burst of controller messages goes to
    the broker (and through the bridge), Home Assistant is resumed, and the time to
    handle the whole backlog gives its throughput.
 
@@ -21,7 +24,7 @@ ends are kept raw; `analysis` turns them into figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 import json
@@ -34,12 +37,12 @@ from typing import Any
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 
 from tools.broker import Mosquitto
-from tools.simulator import IdStyle
-from tools.simulator.ids import device_ids
+from tools.simulator import FleetOptions
 
-from . import analysis
+from . import analysis, topology
 from .clients import BridgeClient, FleetClient
-from .ha_runner import PREFIX, HaSetup, HomeAssistant, prepare
+from .fleet import fleet_ids
+from .ha_runner import HaSetup, HomeAssistant, prepare
 
 FUTURE_FISH = "future_fish"
 PEER = "peer"
@@ -69,6 +72,11 @@ LATENCY_FIELDS: dict[tuple[int | None, str], str] = {
     (1, "feed_level"): "feed1",
     (2, "feed_level"): "feed2",
 }
+# Controller messages per second of one controller at the deployed rates: a
+# heartbeat per interval and two sensors messages per cycle; heartbeats alone.
+_DEPLOYED = FleetOptions()
+MESSAGES_PER_S = 1 / _DEPLOYED.heartbeat_interval + 2 / _DEPLOYED.sensor_interval
+HEARTBEATS_PER_S = 1 / _DEPLOYED.heartbeat_interval
 SETUP_TIMEOUT_S = 900.0
 _STATISTICS_PERIOD_S = 300
 _STATISTICS_OFFSET_S = 10
@@ -78,9 +86,20 @@ _STATISTICS_BASE_S = 5.0
 _STATISTICS_PER_CONTROLLER_S = 0.02
 # The recorder's default commit interval plus a margin.
 _RECORDER_COMMIT_S = 6.0
+# Home Assistant writes the device and entity registries 10 s after their last
+# change; with tens of thousands of entities that write takes a few seconds of CPU.
+_REGISTRY_SAVED_S = 12.5
+# The recorder works off the setup's events (two registry events per entity) in
+# its thread: minutes with 1000 controllers.
+SETTLE_TIMEOUT_S = 600.0
+WINDOW_SYNC_TIMEOUT_S = 120.0
+# No message for this long with the fleet stopped: everything is through.
+_QUIET_S = 1.0
+# How much longer than planned a window may last while the recorder catches up.
+_WINDOW_SYNC_MARGIN_S = 10.0
 # Stopping Home Assistant with tens of thousands of entities takes long; nothing
-# is needed from it any more at that point.
-_STOP_TIMEOUT_S = 30.0
+# is needed from it any more at that point, so it is killed after this.
+_STOP_TIMEOUT_S = 10.0
 # No entity became available for this long: something is wrong, say what.
 SETUP_STALL_S = 120.0
 PROBE_START_TIMEOUT_S = 180.0
@@ -101,13 +120,18 @@ class Plan:
 
     sizes: tuple[int, ...]
     rates: tuple[str, ...]
+    # The longest steady windows; each is cut to what holds `window_messages`
+    # controller messages, but not below half its longest.
     deployed_s: float
     tenx_s: float
     heartbeat_s: float
+    window_messages: int
     settle_s: float
     idle_s: float
     burst: int
     commands: int
+    # Controllers per Future Fish hub (topic prefix); None: as many as fit.
+    per_hub: int | None = None
     keep: bool = False
 
 
@@ -123,11 +147,22 @@ class Bench:
     entities_file: Path | None = None
     # Entities of one controller (and its ponds) that are enabled and available.
     per_controller: int = 0
+    # What Future Fish subscribes to below its prefix ("+/heartbeat", ...) and with
+    # which QoS, as seen in the calibration: the ceiling subscribes to the same.
+    subscriptions: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def per_hub(self) -> int:
+        """Return how many controllers one Future Fish hub (topic prefix) takes."""
+        if self.plan.per_hub is not None:
+            return self.plan.per_hub
+        enabled = sum(entity["enabled"] for entity in self.entities)
+        return topology.hub_capacity(MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY, enabled)
 
 
 def probe_devices(count: int) -> list[str]:
     """Return the ids of the latency probe controllers, spread over the fleet."""
-    ids = device_ids(count, SEED, IdStyle.COLON_UPPER)
+    ids = fleet_ids(count, SEED)
     step = max(1, count // MAX_LATENCY_PROBES)
     return ids[::step][:MAX_LATENCY_PROBES]
 
@@ -150,18 +185,33 @@ def latency_unique_ids(devices: list[str]) -> list[str]:
 class Run:
     """One subject with one fleet size."""
 
-    def __init__(self, bench: Bench, subject: str, count: int) -> None:
-        """Prepare the run's working directory."""
+    def __init__(
+        self, bench: Bench, subject: str, count: int, name: str | None = None
+    ) -> None:
+        """Prepare the run's working directory (`name`, by default subject-count)."""
         self.bench = bench
         self.subject = subject
         self.count = count
-        self.workdir = bench.workroot / f"{subject}-{count}"
+        self.workdir = bench.workroot / (name or f"{subject}-{count}")
         self.workdir.mkdir(parents=True)
         self.probes = probe_devices(count)
-        self.result: dict[str, Any] = {"subject": subject, "controllers": count}
+        self.prefixes = topology.prefixes(count, bench.per_hub)
+        self.result: dict[str, Any] = {
+            "subject": subject,
+            "controllers": count,
+            "hubs": {
+                prefix: len(group)
+                for prefix, group in topology.assign(
+                    fleet_ids(count, SEED), self.prefixes
+                ).items()
+            },
+        }
         self.ha: HomeAssistant | None = None
         self.fleet: FleetClient | None = None
         self.bridge: BridgeClient | None = None
+        # A snapshot taken while Home Assistant had handled every message offered:
+        # the counters' reference for `lag`.
+        self.in_step: dict[str, Any] | None = None
 
     def say(self, text: str) -> None:
         """Print progress, prefixed with the run's name."""
@@ -180,18 +230,25 @@ class Run:
             base |= {
                 "entity_platform": "future_fish",
                 "integration": self.bench.integration,
+                "prefixes": self.prefixes,
                 "command_ponds": [unique_id(d, 1, "")[:-1] for d in self.probes],
             }
         elif self.subject == PEER:
             base |= {"entity_platform": "mqtt"}
         else:
+            prefix_of = topology.prefix_of(fleet_ids(self.count, SEED), self.prefixes)
             base |= {
                 "entity_platform": None,
                 "ceiling": {
                     "controllers": self.count,
-                    "topics": [f"{PREFIX}/+/{kind}" for kind in _FUTURE_FISH_KINDS],
-                    "qos": 1,
-                    "probe_topics": [f"{PREFIX}/{d}/sensors" for d in self.probes],
+                    "subscriptions": [
+                        (f"{prefix}/{below}", qos)
+                        for prefix in self.prefixes
+                        for below, qos in self.bench.subscriptions
+                    ],
+                    "probe_topics": [
+                        f"{prefix_of[d]}/{d}/sensors" for d in self.probes
+                    ],
                 },
             }
         return HaSetup(**(base | overrides))
@@ -231,13 +288,108 @@ class Run:
         self.say(f"waiting {until - now:.0f} s for the recorder's statistics run")
         time.sleep(until - now)
 
-    def window(self, name: str, seconds: float) -> dict[str, Any]:
-        """Measure a steady window of `seconds`."""
-        self.clear_of_statistics(seconds)
+    def window_s(self, longest: float, per_controller: float) -> float:
+        """Return how long a window lasts, given a controller's messages per second."""
+        enough = self.bench.plan.window_messages / (self.count * per_controller)
+        return min(longest, max(longest / 2, enough))
+
+    def sync_recorder(self, timeout: float) -> bool:
+        """Wait until the recorder has committed what is queued now; False: timeout."""
+        if self.ha is None:
+            raise RuntimeError("not running")
+        self.ha.request("sync_recorder")
+        started = time.monotonic()
+        next_report = started + 10
+        while not (status := self.ha.request("status"))["recorder_synced"]:
+            now = time.monotonic()
+            if now - started > timeout:
+                return False
+            if now > next_report:
+                next_report += 10
+                self.say(f"recorder backlog {status['recorder_backlog']}")
+            time.sleep(0.2)
+        return True
+
+    def lag(self, snap: Mapping[str, Any]) -> int:
+        """Return how many messages Home Assistant has yet to handle (see `in_step`).
+
+        Future Fish and the ceiling get every controller message; the peer's Home
+        Assistant gets what the bridge republished on topics it subscribes to,
+        once the bridge has had the controllers' messages.
+        """
+        if self.in_step is None:
+            raise RuntimeError("no reference")
+        published = snap["fleet"]["published"] - self.in_step["fleet"]["published"]
+        handled = snap["probe"]["messages"] - self.in_step["probe"]["messages"]
+        if "bridge" not in snap:
+            return published - handled
+        bridged = snap["bridge"]["in"] - self.in_step["bridge"]["in"]
+        offered = (
+            snap["bridge"]["for_home_assistant"]
+            - self.in_step["bridge"]["for_home_assistant"]
+        )
+        return max(published - bridged, 0) + offered - handled
+
+    def catch_up(self, timeout: float) -> bool:
+        """Wait until Home Assistant has handled every message (the fleet stopped).
+
+        Then until the recorder has committed what is queued. False if either
+        takes too long.
+        """
+        started = time.monotonic()
+        progress = (-1, started)
+        while (lag := self.lag(self.snapshot())) > 0:
+            now = time.monotonic()
+            if lag != progress[0]:
+                progress = (lag, now)
+            if now - started > timeout or now - progress[1] > DRAIN_STALL_S:
+                self.say(f"Home Assistant is {lag} messages behind")
+                return False
+            time.sleep(0.2)
+        return self.sync_recorder(max(1.0, timeout - (time.monotonic() - started)))
+
+    def quiesce(self) -> dict[str, Any]:
+        """Return a snapshot once no message moves any more (the fleet stopped)."""
+        deadline = time.monotonic() + WINDOW_SYNC_TIMEOUT_S
+        previous = self.snapshot()
+        while time.monotonic() < deadline:
+            time.sleep(_QUIET_S)
+            snap = self.snapshot()
+            if _moving(snap) == _moving(previous):
+                return snap
+            previous = snap
+        raise TimeoutError("messages kept coming with the fleet stopped")
+
+    def window(self, name: str, seconds: float, rate: float) -> dict[str, Any]:
+        """Measure a steady window of `seconds` of the fleet at `rate` (0: stopped).
+
+        It starts once the recorder has committed what was queued before. At its
+        end the fleet stops, and it ends when Home Assistant, the recorder
+        included, has worked off every message: with 1000 controllers at 10x
+        either may fall behind. The rates are over the `seconds` the fleet
+        published; the CPU, over the whole window, is divided by the messages Home
+        Assistant handled in it (`analysis.window_figures`), whether they came
+        before or during the window.
+        """
+        self.clear_of_statistics(seconds + _WINDOW_SYNC_MARGIN_S)
+        in_step = self.sync_recorder(WINDOW_SYNC_TIMEOUT_S)
         start = self.snapshot()
         time.sleep(seconds)
+        stop = self.snapshot()
+        if rate and self.fleet is not None:
+            self.fleet.request("stop")
+        caught_up = self.catch_up(WINDOW_SYNC_TIMEOUT_S)
         end = self.snapshot()
-        record = {"name": name, "seconds": seconds, "start": start, "end": end}
+        if not (in_step and caught_up):
+            self.say(f"{name}: Home Assistant did not keep up, the CPU is incomplete")
+        record = {
+            "name": name,
+            "seconds": seconds,
+            "kept_up": in_step and caught_up,
+            "start": start,
+            "stop": stop,
+            "end": end,
+        }
         figures = analysis.window_figures(record)
         self.say(
             f"{name}: {figures['offered_per_s']:.0f} msg/s offered, "
@@ -258,6 +410,7 @@ class Run:
             self.fleet = FleetClient(
                 port=broker.port,
                 count=self.count,
+                prefixes=self.prefixes,
                 probes=self.probes,
                 workdir=self.workdir,
             )
@@ -268,6 +421,7 @@ class Run:
                 self.bridge = BridgeClient(
                     port=broker.port,
                     entities=self.bench.entities_file,
+                    prefixes=self.prefixes,
                     workdir=self.workdir,
                 )
                 stack.callback(self.bridge.close)
@@ -278,22 +432,39 @@ class Run:
                 )
             self.start_home_assistant(broker.port, stack)
             self.wait_for_setup()
+            self.wait_until_settled()
+            # Idle first, while nothing but the setup has happened: later, the
+            # commands' aftermath (e.g. Future Fish saving its feeding records 10 s
+            # after a feed) would be taken for idle background.
+            self.stop_fleet()
+            self.in_step = self.quiesce()
+            self.result["idle"] = self.window("idle", plan.idle_s, 0)
             if "10x" in plan.rates:
                 self.restart_fleet(10, sensors=True)
-                self.result["tenx"] = self.window("10x", plan.tenx_s)
+                self.result["tenx"] = self.window(
+                    "10x", self.window_s(plan.tenx_s, 10 * MESSAGES_PER_S), 10
+                )
             else:
                 # First values (unknown -> value) are written within a sensor cycle.
-                time.sleep(max(plan.settle_s, 32 - self.since_ready()))
+                self.restart_fleet(1, sensors=True)
+                time.sleep(max(0, 32 - self.since_ready()))
             self.restart_fleet(10, sensors=False)
             self.result["heartbeats"] = self.window(
-                "heartbeats only (10x)", plan.heartbeat_s
+                "heartbeats only (10x)",
+                self.window_s(plan.heartbeat_s, 10 * HEARTBEATS_PER_S),
+                10,
             )
             if "deployed" in plan.rates:
                 self.restart_fleet(1, sensors=True)
-                self.result["deployed"] = self.window("deployed", plan.deployed_s)
+                self.result["deployed"] = self.window(
+                    "deployed", self.window_s(plan.deployed_s, MESSAGES_PER_S), 1
+                )
             if self.subject == FUTURE_FISH and plan.commands:
+                # The controllers have to answer.
+                self.restart_fleet(1, sensors=True)
                 self.run_commands(plan.commands)
-            self.idle_and_drain()
+                self.stop_fleet()
+            self.drain()
             if self.ha is None:
                 raise RuntimeError("not running")
             self.result["samples"] = self.ha.request("samples", timeout=120)
@@ -306,16 +477,13 @@ class Run:
     def start_home_assistant(self, port: int, stack: ExitStack) -> None:
         """Write a fresh configuration and start Home Assistant on it."""
         if self.subject == FUTURE_FISH:
-            # Home Assistant adds at most this many enabled entities per config
-            # entry (MQTT, the peer's, is exempt); Future Fish has one entry per
-            # topic prefix.
-            wanted = self.count * self.bench.per_controller
-            expected = min(wanted, MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY)
-            self.result["capped"] = wanted > expected
-            if self.result["capped"]:
+            expected = self.count * self.bench.per_controller
+            if len(self.prefixes) > 1:
+                sizes = sorted(set(self.result["hubs"].values()))
                 self.say(
-                    f"Home Assistant shows at most {expected} enabled entities per "
-                    f"config entry: {wanted} do not fit"
+                    f"{len(self.prefixes)} hubs, one per topic prefix "
+                    f"({self.prefixes[0]} ... {self.prefixes[-1]}), "
+                    f"{' or '.join(map(str, sizes))} controllers each"
                 )
         elif self.subject == PEER:
             enabled = sum(entity["enabled"] for entity in self.bench.entities)
@@ -378,6 +546,42 @@ class Run:
         self.result["rss_setup"] = self.ha.child.rss_bytes()
         self.say(f"set up in {self.result['setup_s']:.1f} s")
 
+    def wait_until_settled(self) -> None:
+        """Wait until Home Assistant has started and worked off its setup.
+
+        Started, the registries written, then the recorder caught up: everything
+        queued by then committed. Setup costs (the peer is set up before Home
+        Assistant has even finished starting) that no steady window should charge
+        to the messages. After `SETTLE_TIMEOUT_S` the windows start anyway, and the
+        run says it did not settle.
+        """
+        if self.ha is None:
+            raise RuntimeError("not running")
+        started = time.monotonic()
+        while True:
+            status = self.ha.request("status")
+            changed = status["registry_changed_at"] or 0
+            if (
+                status["started_at"] is not None
+                and time.time() - changed >= _REGISTRY_SAVED_S
+            ):
+                break
+            if time.monotonic() - started > SETTLE_TIMEOUT_S:
+                raise TimeoutError(f"Home Assistant did not settle: {status}")
+            time.sleep(0.5)
+        # Twice: the second time for what came in while it worked off the setup.
+        settled = self.sync_recorder(SETTLE_TIMEOUT_S) and self.sync_recorder(
+            SETTLE_TIMEOUT_S
+        )
+        self.result["settled"] = settled
+        self.result["settle_s"] = time.monotonic() - started
+        if settled:
+            self.say(f"settled after {self.result['settle_s']:.0f} s")
+        else:
+            self.say(
+                f"not settled after {self.result['settle_s']:.0f} s: measuring anyway"
+            )
+
     def restart_fleet(self, rate: float, *, sensors: bool) -> None:
         """Restart the fleet at `rate` and let it settle."""
         if self.fleet is None:
@@ -394,16 +598,20 @@ class Run:
             "commands", count=count, timeout=30 + count
         )
 
-    def idle_and_drain(self) -> None:
-        """Measure Home Assistant idle, then how fast it works off a backlog."""
+    def stop_fleet(self) -> None:
+        """Stop the fleet and let its last messages through."""
+        if self.fleet is None:
+            raise RuntimeError("not running")
+        self.fleet.request("stop")
+        time.sleep(2)
+
+    def drain(self) -> None:
+        """Measure how fast Home Assistant works off a backlog (fleet stopped)."""
         if self.ha is None or self.fleet is None:
             raise RuntimeError("not running")
         plan = self.bench.plan
-        self.fleet.request("stop")
-        time.sleep(2)
-        # The drain right after the idle window must not meet the statistics either.
-        self.clear_of_statistics(plan.idle_s + _DRAIN_ESTIMATE_S)
-        self.result["idle"] = self.window("idle", plan.idle_s)
+        self.clear_of_statistics(_DRAIN_ESTIMATE_S)
+        self.catch_up(WINDOW_SYNC_TIMEOUT_S)
         bridge_before = self.bridge.status() if self.bridge is not None else None
         mark = self.ha.request("mark")
         cpu_before = mark["cpu"]
@@ -458,14 +666,15 @@ class Run:
             )
 
     def recorder_rows(self, entity_ids: list[str]) -> dict[str, Any]:
-        """Count the recorder's state rows in each window (Home Assistant stopped)."""
+        """Count the recorder's state rows in each window, once they are committed."""
         database = self.workdir / "config" / "home-assistant_v2.db"
-        time.sleep(_RECORDER_COMMIT_S)
         windows = {
             name: (self.result[name]["start"]["time"], self.result[name]["end"]["time"])
             for name in ("tenx", "heartbeats", "deployed", "idle")
             if name in self.result
         }
+        last = max(end for _, end in windows.values())
+        time.sleep(max(0.0, last + _RECORDER_COMMIT_S - time.time()))
         rows: dict[str, Any] = {}
         connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
         try:
@@ -492,27 +701,27 @@ class Run:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-# What Future Fish subscribes to (coordinator.FutureFishHub.async_start): the
-# ceiling subscribes to the same.
-_FUTURE_FISH_KINDS = ("startup", "heartbeat", "sensors", "ack", "complete", "status")
-
-
 def calibrate(bench: Bench) -> None:
     """Learn Future Fish's entities per controller from one controller at 10x.
 
     Which entities exist (and are enabled and available), and which follow their
     controller's availability: the controller is stopped and, after Future Fish's
     shortest heartbeat timeout, the entities that became unavailable are those.
-    The peer mirrors exactly these.
+    The peer mirrors exactly these. And which topics Future Fish subscribes to, for
+    the ceiling.
     """
-    run = Run(bench, FUTURE_FISH, 1)
+    run = Run(bench, FUTURE_FISH, 1, "calibration")
     device = run.probes[0].lower()
     with ExitStack() as stack:
         broker = Mosquitto(extra_config=BROKER_CONFIG)
         broker.start()
         stack.callback(broker.stop)
         run.fleet = fleet = FleetClient(
-            port=broker.port, count=1, probes=run.probes, workdir=run.workdir
+            port=broker.port,
+            count=1,
+            prefixes=run.prefixes,
+            probes=run.probes,
+            workdir=run.workdir,
         )
         stack.callback(fleet.close)
         config = run.workdir / "config"
@@ -526,6 +735,9 @@ def calibrate(bench: Bench) -> None:
         ha.connect(PROBE_START_TIMEOUT_S)
         fleet.request("start", rate=10, sensors=True)
         inventory = _stable_inventory(ha, device)
+        bench.subscriptions = _subscriptions_below(
+            ha.request("subscriptions", integration="future_fish"), run.prefixes[0]
+        )
         fleet.request("stop")
         time.sleep(CALIBRATION_HEARTBEAT_TIMEOUT_S + 3)
         offline = {
@@ -541,6 +753,31 @@ def calibrate(bench: Bench) -> None:
     bench.entities_file = bench.workroot / "entities.json"
     bench.entities_file.write_text(json.dumps(inventory, indent=1))
     run.cleanup()
+
+
+def _moving(snap: Mapping[str, Any]) -> tuple[int, ...]:
+    """Return the counters that move while messages are on their way."""
+    bridge = snap.get("bridge", {})
+    return (
+        snap["fleet"]["published"],
+        snap["probe"]["messages"],
+        bridge.get("in", 0),
+        bridge.get("out", 0),
+    )
+
+
+def _subscriptions_below(
+    subscriptions: list[dict[str, Any]], prefix: str
+) -> list[tuple[str, int]]:
+    """Return (topic below `prefix`, QoS) of each subscription under `prefix`."""
+    below = [
+        (item["topic"].removeprefix(f"{prefix}/"), item["qos"])
+        for item in subscriptions
+        if item["topic"].startswith(f"{prefix}/")
+    ]
+    if not below:
+        raise RuntimeError(f"Future Fish subscribed to nothing under {prefix}")
+    return sorted(below)
 
 
 def _stable_inventory(ha: HomeAssistant, device: str) -> list[dict[str, Any]]:

@@ -19,6 +19,9 @@ way Home Assistant's MQTT integration understands:
   unavailable while their controller is offline use that topic, and the
   connectivity binary sensor shows it.
 
+It subscribes to the controllers' topics under every prefix the fleet uses
+(`--prefix`, once per hub Future Fish has).
+
 Every 0.5 s one status line goes to stdout: controllers known, messages in, out and
 delivered, and the bridge's own CPU time (not Home Assistant's, but on the same
 machine). SIGTERM stops it.
@@ -208,10 +211,8 @@ class Bridge:
     def handle(self, topic: str, raw: bytes) -> None:
         """Translate one controller message."""
         self.received += 1
-        parts = topic.split("/")
-        if len(parts) != 3:
-            return
-        _prefix, raw_id, kind = parts
+        # <prefix>/<id>/<kind>; a prefix may have several levels.
+        *_prefix, raw_id, kind = topic.split("/")
         try:
             payload = json.loads(raw)
         except ValueError:
@@ -261,7 +262,7 @@ class Bridge:
         }
 
 
-def run(port: int, entities: list[dict[str, Any]], prefix: str) -> None:
+def run(port: int, entities: list[dict[str, Any]], prefixes: list[str]) -> None:
     """Bridge until SIGTERM."""
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
@@ -276,6 +277,7 @@ def run(port: int, entities: list[dict[str, Any]], prefix: str) -> None:
         client.subscribe(
             [
                 (f"{prefix}/+/{kind}", QOS)
+                for prefix in prefixes
                 for kind in ("startup", "heartbeat", "sensors")
             ]
         )
@@ -308,7 +310,9 @@ def main() -> int:
     """Run the bridge."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--prefix", default="ff")
+    parser.add_argument(
+        "--prefix", action="append", required=True, help="topic prefix, repeatable"
+    )
     parser.add_argument(
         "--entities", type=Path, required=True, help="JSON from the calibration"
     )

@@ -1,8 +1,9 @@
 """The benchmark's ceiling: Future Fish's subscriptions with callbacks that do nothing.
 
 Written into the benchmark's temporary configuration directory, never shipped. It
-subscribes to exactly the topics Future Fish subscribes to, with the same QoS and as
-bytes, so what Future Fish costs beyond it is the integration's own work. Until every
+subscribes to exactly the topics Future Fish subscribed to in the calibration, under
+every topic prefix of the fleet, with the same QoS and as bytes, so what Future Fish
+costs beyond it is the integration's own work. Until every
 controller was heard it notes the id in the topic (to time the setup); after that the
 callback only keeps the payload and receive time of the latency probe controllers.
 """
@@ -39,7 +40,8 @@ class Ceiling:
         if msg.topic in self.probe_topics:
             self.samples.append((msg.payload, time.time()))  # type: ignore[arg-type]
         if self.ready_at is None:
-            self.heard.add(msg.topic.split("/")[1])
+            # <prefix>/<id>/<kind>; a prefix may have several levels.
+            self.heard.add(msg.topic.split("/")[-2])
             if len(self.heard) >= self.controllers:
                 self.ready_at = time.time()
 
@@ -59,8 +61,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.data[DOMAIN] = ceiling
     if not await mqtt.async_wait_for_mqtt_client(hass):
         return False
-    for topic in settings["topics"]:
-        await mqtt.async_subscribe(
-            hass, topic, ceiling.received, settings["qos"], encoding=None
-        )
+    for topic, qos in settings["subscriptions"]:
+        await mqtt.async_subscribe(hass, topic, ceiling.received, qos, encoding=None)
     return True

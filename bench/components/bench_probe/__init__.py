@@ -10,6 +10,10 @@ is the same in every figure:
 - counts state writes (`state_changed` and `state_reported`) in event filters that
   return False, so no listener job is ever scheduled;
 - keeps the write time and value of the latency probe entities;
+- notes when the device or entity registry last changed (their storage is written
+  10 s after the last change), and says when the recorder has committed what was
+  queued when asked (it records every registry change of the setup as an event):
+  setup costs no steady window should see;
 - says when every expected entity of the subject is available;
 - answers the orchestrator on a Unix socket, one JSON object per line each way.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 import contextlib
+from functools import partial
 import json
 import logging
 from pathlib import Path
@@ -36,6 +41,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.typing import ConfigType
 
 DOMAIN = "bench_probe"
@@ -67,6 +73,10 @@ class Probe:
         self.messages = 0
         self.first_after_mark: float | None = None
         self.last_message: float | None = None
+        self.registry_changed_at: float | None = None
+        self.recorder_synced = False
+        # Only the latest request's commit counts.
+        self._sync_request = 0
         self.samples: list[tuple[int, str, float]] = []
         self._kind: dict[str, object] = {}
         self._available: set[str] = set()
@@ -134,6 +144,28 @@ class Probe:
         for state in self.hass.states.async_all():
             self._observe(state.entity_id, state, state.last_updated_timestamp)
 
+    @callback
+    def registry_changed(self, _data: Mapping[str, Any]) -> bool:
+        """Note a device or entity registry change; never schedule a listener job."""
+        self.registry_changed_at = time.time()
+        return False
+
+    def sync_recorder(self) -> dict[str, Any]:
+        """Have the recorder commit everything queued so far; `status` says when."""
+        self._sync_request += 1
+        self.recorder_synced = False
+        future = get_instance(self.hass).async_get_commit_future()
+        if future is None:
+            self.recorder_synced = True
+        else:
+            future.add_done_callback(partial(self._recorder_synced, self._sync_request))
+        return {}
+
+    @callback
+    def _recorder_synced(self, request: int, _future: asyncio.Future[None]) -> None:
+        if request == self._sync_request:
+            self.recorder_synced = True
+
     # --- MQTT messages ----------------------------------------------------------------
 
     def wrap_on_message(self) -> None:
@@ -158,15 +190,18 @@ class Probe:
         """Return the counters and clocks (CPU time of the whole process)."""
         ceiling = self.hass.data.get("bench_ceiling")
         ready_at = self.ready_at
+        available = len(self._available)
         if ceiling is not None:
+            # The ceiling has no entities: it is ready when every controller was heard.
             ready_at = ceiling.ready_at
+            available = len(ceiling.heard)
         return {
             "time": time.time(),
             "monotonic": time.monotonic(),
             "cpu": time.process_time(),
             "started_at": self.started_at,
             "ready_at": ready_at,
-            "available": len(self._available),
+            "available": available,
             "writes_changed": self.writes_changed,
             "writes_reported": self.writes_reported,
             "subject_changed": self.subject_changed,
@@ -175,6 +210,9 @@ class Probe:
             "first_after_mark": self.first_after_mark,
             "last_message": self.last_message,
             "mqtt_connected": mqtt.is_connected(self.hass),
+            "registry_changed_at": self.registry_changed_at,
+            "recorder_backlog": get_instance(self.hass).backlog,
+            "recorder_synced": self.recorder_synced,
         }
 
     def mark(self) -> dict[str, Any]:
@@ -207,6 +245,20 @@ class Probe:
             and entry.disabled_by is None
             and entry.entity_id not in self._available
         ]
+
+    def subscriptions(self, integration: str) -> list[dict[str, Any]]:
+        """Return the MQTT subscriptions whose callbacks belong to `integration`."""
+        package = f"custom_components.{integration}"
+        return sorted(
+            (
+                {"topic": subscription.topic, "qos": subscription.qos}
+                for subscription in self.hass.data[DATA_MQTT].client.subscriptions
+                if getattr(subscription.job.target, "__module__", "").startswith(
+                    package
+                )
+            ),
+            key=lambda item: (item["topic"], item["qos"]),
+        )
 
     def inventory(self, device_id: str) -> list[dict[str, Any]]:
         """Describe the subject's entities of one controller and its ponds."""
@@ -246,9 +298,8 @@ class Probe:
         """
         devices = dr.async_get(self.hass)
         ponds = [
-            device.id
+            devices.async_get_devices(identifiers={("future_fish", key)})[0].id
             for key in self.command_ponds
-            if (device := devices.async_get_device(identifiers={("future_fish", key)}))
         ]
         if not ponds:
             return {"error": "no pond device found"}
@@ -318,12 +369,15 @@ async def _answer(probe: Probe, request: Mapping[str, Any]) -> Any:
         "samples": probe.take_samples,
         "entity_ids": probe.entity_ids,
         "unavailable": probe.unavailable,
+        "sync_recorder": probe.sync_recorder,
     }
     op = request["op"]
     if op in operations:
         return operations[op]()
     if op == "inventory":
         return probe.inventory(request["device_id"])
+    if op == "subscriptions":
+        return probe.subscriptions(request["integration"])
     if op == "commands":
         return await probe.commands(request["count"])
     return {"error": f"unknown op {op}"}
@@ -346,6 +400,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.bus.async_listen(
         EVENT_STATE_REPORTED, _never_called, event_filter=probe.count_reported
     )
+    for registry_event in (
+        dr.EVENT_DEVICE_REGISTRY_UPDATED,
+        er.EVENT_ENTITY_REGISTRY_UPDATED,
+    ):
+        hass.bus.async_listen(
+            registry_event, _never_called, event_filter=probe.registry_changed
+        )
     probe.scan_states()
     server = await _serve(probe, settings["socket"])
 

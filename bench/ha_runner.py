@@ -58,7 +58,7 @@ homeassistant:
   currency: EUR
   country: NL
 
-recorder:
+recorder:{recorder}
 
 logger:
   default: warning
@@ -87,6 +87,8 @@ class HaSetup:
     expected_entities: int
     latency_unique_ids: list[str]
     integration: Path | None = None
+    # Event types the recorder leaves out (none: its defaults).
+    recorder_exclude: list[str] = field(default_factory=list)
     # One Future Fish hub (config entry) per topic prefix.
     prefixes: list[str] = field(default_factory=list)
     future_fish_options: dict[str, Any] = field(default_factory=dict)
@@ -196,8 +198,11 @@ def prepare(config_dir: Path, setup: HaSetup) -> Path:
         ceiling = config_dir / "ceiling.json"
         ceiling.write_text(json.dumps(setup.ceiling))
         extra = _CEILING_YAML.format(ceiling=ceiling)
+    recorder = "".join(f"\n      - {event}" for event in setup.recorder_exclude)
+    if recorder:
+        recorder = f"\n  exclude:\n    event_types:{recorder}"
     (config_dir / "configuration.yaml").write_text(
-        _CONFIGURATION_YAML.format(probe=probe, extra=extra)
+        _CONFIGURATION_YAML.format(probe=probe, extra=extra, recorder=recorder)
     )
     return sock
 

@@ -34,7 +34,9 @@ import sqlite3
 import time
 from typing import Any
 
+from homeassistant.helpers.device_registry import EVENT_DEVICE_REGISTRY_UPDATED
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+from homeassistant.helpers.entity_registry import EVENT_ENTITY_REGISTRY_UPDATED
 
 from tools.broker import Mosquitto
 from tools.simulator import FleetOptions
@@ -132,6 +134,10 @@ class Plan:
     commands: int
     # Controllers per Future Fish hub (topic prefix); None: as many as fit.
     per_hub: int | None = None
+    # Whether the recorder records device and entity registry events, as by
+    # default: a setup fires two per entity, and the recorder needs minutes for
+    # them with 1000 controllers before anything can be measured.
+    registry_events: bool = True
     keep: bool = False
 
 
@@ -225,6 +231,9 @@ class Run:
             "broker_port": port,
             "expected_entities": expected,
             "latency_unique_ids": latency_unique_ids(self.probes),
+            "recorder_exclude": []
+            if self.bench.plan.registry_events
+            else [EVENT_DEVICE_REGISTRY_UPDATED, EVENT_ENTITY_REGISTRY_UPDATED],
         }
         if self.subject == FUTURE_FISH:
             base |= {

@@ -13,8 +13,8 @@ from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.const import ATTR_ENTITY_ID, Platform
-from homeassistant.core import HomeAssistant, State
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED, Platform
+from homeassistant.core import Event, HomeAssistant, State
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
@@ -29,6 +29,18 @@ def current(hass: HomeAssistant, entity_id: str) -> State:
     state = hass.states.get(entity_id)
     assert state is not None, f"{entity_id} does not exist"
     return state
+
+
+def writes(hass: HomeAssistant, entity_id: str) -> list[Event]:
+    """Capture the state changes of one entity from now on."""
+    captured: list[Event] = []
+
+    def capture(event: Event) -> None:
+        if event.data[ATTR_ENTITY_ID] == entity_id:
+            captured.append(event)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, capture)
+    return captured
 
 
 def commands(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:

@@ -14,13 +14,12 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     ATTR_UNIT_OF_MEASUREMENT,
-    EVENT_STATE_CHANGED,
     STATE_OFF,
     STATE_ON,
     STATE_UNKNOWN,
     Platform,
 )
-from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -44,6 +43,7 @@ from custom_components.future_fish.const import (
     EVENT_THRESHOLD,
 )
 
+from .command_helpers import current, writes
 from .common import STARTUP, make_entry, send, setup_hub
 
 EN: Final = (
@@ -60,13 +60,6 @@ ALARM = f"binary_sensor.{CONTROLLER}_ammonia_alarm"
 PROFILE = f"select.{CONTROLLER}_species_profile"
 # Nile tilapia's ammonia upper limit, mg/L NH3-N.
 TILAPIA_LIMIT = 0.06
-
-
-def current(hass: HomeAssistant, entity_id: str) -> State:
-    """Return an entity's state object, failing clearly when it does not exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state
 
 
 async def sensors(hass: HomeAssistant, **data: float) -> None:
@@ -86,18 +79,6 @@ async def start(hass: HomeAssistant, entry: MockConfigEntry) -> None:
         {ATTR_ENTITY_ID: PROFILE, ATTR_OPTION: "nile_tilapia"},
         blocking=True,
     )
-
-
-def writes(hass: HomeAssistant, entity_id: str) -> list[Event]:
-    """Capture the state changes of one entity from now on."""
-    captured: list[Event] = []
-
-    def capture(event: Event) -> None:
-        if event.data[ATTR_ENTITY_ID] == entity_id:
-            captured.append(event)
-
-    hass.bus.async_listen(EVENT_STATE_CHANGED, capture)
-    return captured
 
 
 # --- the formula ----------------------------------------------------------------------

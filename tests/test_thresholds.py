@@ -14,14 +14,13 @@ from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.const import (
     ATTR_ENTITY_ID,
-    EVENT_STATE_CHANGED,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
     Platform,
 )
-from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     device_registry as dr,
@@ -49,6 +48,7 @@ from custom_components.future_fish.const import (
 from custom_components.future_fish.models import DISSOLVED_OXYGEN_LOWER
 from custom_components.future_fish.protocol import MAX_PAYLOAD_BYTES
 
+from .command_helpers import current, writes
 from .common import (
     DEVICE_ID,
     MAC,
@@ -78,13 +78,6 @@ LIMIT_QUANTITIES = (
 )
 
 
-def current(hass: HomeAssistant, entity_id: str) -> State:
-    """Return an entity's state object, failing clearly when it does not exist."""
-    state = hass.states.get(entity_id)
-    assert state is not None, f"{entity_id} does not exist"
-    return state
-
-
 async def set_limit(hass: HomeAssistant, entity_id: str, value: float) -> None:
     """Change a limit as the UI does."""
     await hass.services.async_call(
@@ -112,18 +105,6 @@ async def readings(
     for value in values:
         send(hass, "sensors", {"data": {key: value}})
         await hass.async_block_till_done()
-
-
-def writes(hass: HomeAssistant, entity_id: str) -> list[Event]:
-    """Capture the state changes of one entity from now on."""
-    captured: list[Event] = []
-
-    def capture(event: Event) -> None:
-        if event.data[ATTR_ENTITY_ID] == entity_id:
-            captured.append(event)
-
-    hass.bus.async_listen(EVENT_STATE_CHANGED, capture)
-    return captured
 
 
 async def tick(

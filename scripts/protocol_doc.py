@@ -37,7 +37,7 @@ from custom_components.future_fish import (  # noqa: E402
     commands,
     config_flow,
     const,
-    coordinator,
+    devices,
     protocol,
     sensor,
 )
@@ -561,7 +561,7 @@ def render_timing() -> str:
                 "a new controller is shown",
                 (
                     "at its first `startup` or `heartbeat`, at the latest after "
-                    f"{seconds(coordinator.ANNOUNCE_WAIT.total_seconds())}"
+                    f"{seconds(devices.ANNOUNCE_WAIT.total_seconds())}"
                 ),
                 "—",
             ),

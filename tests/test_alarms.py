@@ -6,8 +6,6 @@ from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.future_fish.alarms import (
-    CONF_ALARM_READINGS,
-    CONF_ALARM_SECONDS,
     CONTROLLER_QUANTITIES,
     POND_QUANTITIES,
     QUANTITIES,
@@ -21,6 +19,7 @@ from custom_components.future_fish.alarms import (
     limit_key,
     margin_option,
 )
+from custom_components.future_fish.const import CONF_ALARM_READINGS, CONF_ALARM_SECONDS
 from custom_components.future_fish.protocol import ControllerAlarm, Reading
 
 T0 = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)

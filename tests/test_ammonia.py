@@ -29,14 +29,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.future_fish.ammonia import (
-    CONF_AMMONIA_READING,
-    AmmoniaReading,
-    unionised_fraction,
-)
+from custom_components.future_fish.ammonia import AmmoniaReading, unionised_fraction
 from custom_components.future_fish.config_flow import SECTION_ALARMS
 from custom_components.future_fish.const import (
     CONF_ADD_NEW_CONTROLLERS,
+    CONF_AMMONIA_READING,
     CONF_HEARTBEAT_TIMEOUT,
     CONF_MAX_CONTROLLERS,
     DEFAULT_MAX_CONTROLLERS,

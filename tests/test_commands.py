@@ -84,7 +84,9 @@ def feed(grams: float = 250, position: int = 1) -> Send:
     """Return a sender that feeds a pond."""
 
     async def run(hub: FutureFishHub) -> Command:
-        return await actions.async_feed(hub, pond_of(hub, position), grams, None)
+        return await actions.async_feed(
+            hub.commands, pond_of(hub, position), grams, None
+        )
 
     return run
 
@@ -94,7 +96,7 @@ def water(action: WaterAction, position: int = 1, **levels: float) -> Send:
 
     async def run(hub: FutureFishHub) -> Command:
         return await actions.async_water(
-            hub, pond_of(hub, position), action, None, **levels
+            hub.commands, pond_of(hub, position), action, None, **levels
         )
 
     return run
@@ -104,7 +106,7 @@ def reboot() -> Send:
     """Return a sender that restarts the controller."""
 
     async def run(hub: FutureFishHub) -> Command:
-        return await actions.async_reboot(hub, controller_of(hub), None)
+        return await actions.async_reboot(hub.commands, controller_of(hub), None)
 
     return run
 
@@ -113,7 +115,9 @@ def firmware(url: str = FIRMWARE_URL) -> Send:
     """Return a sender of a firmware update."""
 
     async def run(hub: FutureFishHub) -> Command:
-        return await actions.async_update_firmware(hub, controller_of(hub), url, None)
+        return await actions.async_update_firmware(
+            hub.commands, controller_of(hub), url, None
+        )
 
     return run
 
@@ -128,7 +132,7 @@ def threshold(
 
     async def run(hub: FutureFishHub) -> Command:
         return await actions.async_set_threshold(
-            hub,
+            hub.commands,
             controller_of(hub),
             None if position is None else pond_of(hub, position),
             parameter=parameter,
@@ -255,8 +259,9 @@ async def entry(
     await setup_hub(hass, entry)
     await report(hass)
     hub: FutureFishHub = entry.runtime_data
-    hub.async_set_pond_setting(pond_of(hub), "sensor_height", SENSOR_HEIGHT)
-    hub.async_set_pond_setting(pond_of(hub), "tank_depth", TANK_DEPTH)
+    hub.async_set_pond_settings(
+        pond_of(hub), {"sensor_height": SENSOR_HEIGHT, "tank_depth": TANK_DEPTH}
+    )
     mqtt_mock.async_publish.reset_mock()
     return entry
 
@@ -677,7 +682,7 @@ async def test_answers(
     """Acks and completes move a command forward and say how it went."""
     events = command_events(hass)
     context = Context()
-    command = await actions.async_feed(hub, pond_of(hub), 250, context)
+    command = await actions.async_feed(hub.commands, pond_of(hub), 250, context)
     for kind, payload in answers:
         freezer.tick(timedelta(seconds=1.5))
         answer(hass, kind, command, **payload)
@@ -1325,7 +1330,7 @@ async def test_controller_never_seen(
     hub: FutureFishHub = entry.runtime_data
 
     with pytest.raises(HomeAssistantError) as err:
-        await actions.async_reboot(hub, controller_of(hub), None)
+        await actions.async_reboot(hub.commands, controller_of(hub), None)
     assert_error(err, "controller_not_seen", {"controller": "Koi pond", "since": ""})
     assert mqtt_mock.async_publish.call_count == 0
 
@@ -1516,7 +1521,7 @@ async def test_unload_cancels_running_commands(
     """Unloading the hub ends what is still running, with an event each."""
     events = command_events(hass)
     context = Context()
-    fed = await actions.async_feed(hub, pond_of(hub), 100, context)
+    fed = await actions.async_feed(hub.commands, pond_of(hub), 100, context)
     answer(hass, "ack", fed)
     await hass.async_block_till_done()
     restarting = await reboot()(hub)

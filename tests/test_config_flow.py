@@ -25,20 +25,11 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish.alarms import (
-    CONF_ALARM_READINGS,
-    CONF_ALARM_SECONDS,
-    CONF_PUSH_LIMITS,
-    DEFAULT_ALARM_READINGS,
-    DEFAULT_ALARM_SECONDS,
-    DEFAULT_PUSH_LIMITS,
     QUANTITIES,
     AlarmSettings,
     margin_option,
 )
-from custom_components.future_fish.ammonia import (
-    CONF_AMMONIA_READING,
-    DEFAULT_AMMONIA_READING,
-)
+from custom_components.future_fish.ammonia import DEFAULT_AMMONIA_READING
 from custom_components.future_fish.commands import (
     COMPLETION_TIMEOUT_OPTIONS,
     TrackerSettings,
@@ -55,24 +46,30 @@ from custom_components.future_fish.config_flow import (
     SECTION_FIRMWARE,
     SECTION_HYSTERESIS,
     FutureFishConfigFlow,
-    firmware_url_error,
     normalize_prefix,
 )
 from custom_components.future_fish.const import (
     CONF_ACK_TIMEOUT,
     CONF_ADD_NEW_CONTROLLERS,
+    CONF_ALARM_READINGS,
+    CONF_ALARM_SECONDS,
     CONF_ALLOW_HTTP_FIRMWARE,
+    CONF_AMMONIA_READING,
     CONF_FIRMWARE_MANIFEST_URL,
     CONF_HEARTBEAT_TIMEOUT,
     CONF_MAX_CONTROLLERS,
     CONF_PREFIX,
+    CONF_PUSH_LIMITS,
     CONF_RETRIES,
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_ADD_NEW_CONTROLLERS,
+    DEFAULT_ALARM_READINGS,
+    DEFAULT_ALARM_SECONDS,
     DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_HEARTBEAT_TIMEOUT,
     DEFAULT_MAX_CONTROLLERS,
     DEFAULT_PREFIX,
+    DEFAULT_PUSH_LIMITS,
     DEFAULT_RETRIES,
     DOMAIN,
     MAX_HEARTBEAT_TIMEOUT,
@@ -80,7 +77,7 @@ from custom_components.future_fish.const import (
     MIN_HEARTBEAT_TIMEOUT,
     MIN_MAX_CONTROLLERS,
 )
-from custom_components.future_fish.protocol import CommandType
+from custom_components.future_fish.protocol import CommandType, firmware_url_error
 
 MAC = "EC:E3:34:1C:41:34"
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / DOMAIN

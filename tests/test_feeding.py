@@ -265,7 +265,7 @@ async def test_pond_deleted_while_it_was_fed(
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert entry.runtime_data.async_remove_device(pond_device(hass, 1))
+    assert entry.runtime_data.devices.async_remove(pond_device(hass, 1))
     events = async_capture_events(hass, EVENT_COMMAND)
 
     await answer(hass, "complete", command)

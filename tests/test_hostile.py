@@ -210,8 +210,7 @@ def assert_nothing_invented(hass: HomeAssistant, entry: MockConfigEntry) -> None
         assert normalize_device_id(controller.topic_id) == device_id
         _assert_bounded(controller.stats)
     _assert_bounded(hub.stats)
-    assert len(hub._by_topic_id) == len(hub.controllers)
-    assert len(hub.ignored_controllers.sample) <= IGNORED_SAMPLE_SIZE
+    assert len(hub.devices.ignored.sample) <= IGNORED_SAMPLE_SIZE
     # Every device and entity belongs to one of those controllers.
     for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
         ((domain, key),) = device.identifiers
@@ -462,8 +461,8 @@ async def test_cap_ignores_new_controllers_and_says_so(
         for _, key in device.identifiers
     } == set(hub.controllers)
     # Three messages (startup and two sensors) per report of an ignored controller.
-    assert hub.ignored_controllers.messages == 9
-    assert hub.ignored_controllers.sample == {third.lower(): 6, fourth.lower(): 3}
+    assert hub.devices.ignored.messages == 9
+    assert hub.devices.ignored.sample == {third.lower(): 6, fourth.lower(): 3}
 
     issue = _cap_issue(hass, entry)
     assert issue is not None
@@ -490,10 +489,9 @@ async def test_ignored_ids_use_bounded_memory(
     await hass.async_block_till_done()
 
     assert len(hub.controllers) == 1
-    assert len(hub._by_topic_id) == 1
-    assert hub.ignored_controllers.messages == 1000
-    assert len(hub.ignored_controllers.sample) == IGNORED_SAMPLE_SIZE
-    assert sum(hub.ignored_controllers.sample.values()) == IGNORED_SAMPLE_SIZE
+    assert hub.devices.ignored.messages == 1000
+    assert len(hub.devices.ignored.sample) == IGNORED_SAMPLE_SIZE
+    assert sum(hub.devices.ignored.sample.values()) == IGNORED_SAMPLE_SIZE
 
 
 async def test_cap_issue_clears_when_a_controller_is_deleted(
@@ -591,5 +589,5 @@ async def test_no_cap_issue_when_adding_is_off(
     send(hass, "startup", STARTUP, WITNESS)
     await hass.async_block_till_done()
     assert entry.runtime_data.controllers == {}
-    assert entry.runtime_data.ignored_controllers.messages == 2
+    assert entry.runtime_data.devices.ignored.messages == 2
     assert _cap_issue(hass, entry) is None

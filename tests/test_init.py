@@ -168,13 +168,13 @@ async def test_unload_leaves_nothing_behind(
     hub = entry.runtime_data
     await report(hass)
     assert hub_subscriptions(hass, hub)
-    assert hub_timers(hass, hub)
+    assert hub_timers(hass, hub.presence)
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
     assert hub_subscriptions(hass, hub) == set()
-    assert hub_timers(hass, hub) == []
+    assert hub_timers(hass, hub.presence) == []
     assert hass.states.get(WATER_TEMPERATURE).state == STATE_UNAVAILABLE
 
     assert await hass.config_entries.async_setup(entry.entry_id)

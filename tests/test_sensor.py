@@ -319,7 +319,7 @@ async def test_new_controllers_can_be_ignored(
     send(hass, "sensors", SENSORS_B)
     await hass.async_block_till_done()
     assert hass.states.async_entity_ids() == []
-    ignored = entry.runtime_data.ignored_controllers
+    ignored = entry.runtime_data.devices.ignored
     assert (ignored.messages, ignored.sample) == (2, {DEVICE_ID: 2})
 
 

@@ -35,12 +35,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from custom_components.future_fish.alarms import (
+from custom_components.future_fish.const import (
     CONF_ALARM_READINGS,
     CONF_ALARM_SECONDS,
     CONF_PUSH_LIMITS,
-)
-from custom_components.future_fish.const import (
     DOMAIN,
     EVENT_CONTROLLER_ALARM,
     EVENT_THRESHOLD,
@@ -331,11 +329,9 @@ async def test_unknown_while_the_value_is(
     assert current(hass, "sensor.pond_1_water_level").state == STATE_UNKNOWN
     assert current(hass, alarm).state == STATE_UNKNOWN
 
-    entry.runtime_data.async_set_pond_setting(
-        entry.runtime_data.controllers[DEVICE_ID].ponds[1], "sensor_height", 100
-    )
-    entry.runtime_data.async_set_pond_setting(
-        entry.runtime_data.controllers[DEVICE_ID].ponds[1], "tank_depth", 80
+    entry.runtime_data.async_set_pond_settings(
+        entry.runtime_data.controllers[DEVICE_ID].ponds[1],
+        {"sensor_height": 100, "tank_depth": 80},
     )
     # 100 - 90 cm of 80 cm: 12.5 %, below 30 % three times.
     await readings(hass, 90, 90, 90, key="water1")
@@ -962,7 +958,7 @@ async def test_deleting_a_controller_drops_its_timers_and_issue(
     for key in (f"{DEVICE_ID}_pond1", DEVICE_ID):
         device = registry.async_get_device_by_identifier((DOMAIN, key), entry.entry_id)
         assert device is not None
-        assert entry.runtime_data.async_remove_device(device)
+        assert entry.runtime_data.devices.async_remove(device)
     assert thresholds._timers == {}
     assert push_issue(hass) is None
 

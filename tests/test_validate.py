@@ -32,8 +32,7 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 import yaml
 
 from custom_components.future_fish import PLATFORMS, device_condition, device_trigger
-from custom_components.future_fish.ammonia import CONF_AMMONIA_READING
-from custom_components.future_fish.const import DOMAIN
+from custom_components.future_fish.const import CONF_AMMONIA_READING, DOMAIN
 
 from .common import report, setup_hub
 from .source_keys import Source

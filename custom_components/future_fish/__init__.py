@@ -63,4 +63,4 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: FutureFishConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user delete a controller or pond that is offline."""
-    return entry.runtime_data.async_remove_device(device)
+    return entry.runtime_data.devices.async_remove(device)

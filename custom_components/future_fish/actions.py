@@ -8,14 +8,12 @@ is published before it is known to be valid.
 import asyncio
 from enum import StrEnum
 from typing import Final
-from urllib.parse import urlsplit
 
 from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .commands import Command, CommandState
+from .commands import Command, CommandState, CommandTracker
 from .const import DOMAIN
-from .coordinator import FutureFishHub
 from .models import ControllerState, PondState
 from .protocol import (
     PLAUSIBLE_RANGES,
@@ -24,6 +22,7 @@ from .protocol import (
     distance_for_level,
     feed_parameters,
     firmware_parameters,
+    firmware_url_error,
     flush_parameters,
     threshold_parameters,
     water_parameters,
@@ -91,12 +90,12 @@ def _distance(pond: PondState, level_percent: float) -> float:
 
 
 async def async_feed(
-    hub: FutureFishHub, pond: PondState, grams: float, context: Context | None
+    commands: CommandTracker, pond: PondState, grams: float, context: Context | None
 ) -> Command:
     """Feed a pond."""
     if not 0 < grams <= MAX_FEED_GRAMS:
         raise _invalid("feed_amount_invalid", maximum=str(MAX_FEED_GRAMS))
-    return await hub.commands.async_send(
+    return await commands.async_send(
         pond.controller,
         CommandType.FEED,
         pond.position,
@@ -106,7 +105,7 @@ async def async_feed(
 
 
 async def async_water(
-    hub: FutureFishHub,
+    commands: CommandTracker,
     pond: PondState,
     action: WaterAction,
     context: Context | None,
@@ -150,7 +149,7 @@ async def async_water(
         )
         parameters = water_parameters(command_type, _distance(pond, level))
         request = {"level": level}
-    return await hub.commands.async_send(
+    return await commands.async_send(
         pond.controller,
         command_type,
         pond.position,
@@ -161,48 +160,30 @@ async def async_water(
 
 
 async def async_reboot(
-    hub: FutureFishHub, controller: ControllerState, context: Context | None
+    commands: CommandTracker, controller: ControllerState, context: Context | None
 ) -> Command:
     """Restart a controller; it completes when the controller boots again."""
-    return await hub.commands.async_send(
-        controller, CommandType.REBOOT, None, {}, context
-    )
-
-
-def check_firmware_url(url: str, *, allow_http: bool) -> None:
-    """Refuse anything but https (or http where the hub allows it)."""
-    try:
-        parts = urlsplit(url)
-        # Reading the port checks it: urlsplit alone accepts port 99999.
-        _ = parts.port
-    except ValueError as err:  # e.g. an unclosed IPv6 bracket
-        raise _invalid("firmware_url_invalid", url=url) from err
-    allowed = {"https", "http"} if allow_http else {"https"}
-    if parts.scheme not in allowed or not parts.hostname:
-        # Suggest allowing http only where that would make the address usable.
-        raise _invalid(
-            "firmware_url_http"
-            if parts.scheme == "http" and parts.netloc and not allow_http
-            else "firmware_url_invalid",
-            url=url,
-        )
+    return await commands.async_send(controller, CommandType.REBOOT, None, {}, context)
 
 
 async def async_update_firmware(
-    hub: FutureFishHub,
+    commands: CommandTracker,
     controller: ControllerState,
     url: str,
     context: Context | None,
 ) -> Command:
     """Make a controller download and install firmware from `url`."""
-    check_firmware_url(url, allow_http=hub.allow_http_firmware)
-    return await hub.commands.async_send(
+    if error := firmware_url_error(
+        url, allow_http=commands.settings.allow_http_firmware
+    ):
+        raise _invalid(error, url=url)
+    return await commands.async_send(
         controller, CommandType.FIRMWARE, None, firmware_parameters(url), context
     )
 
 
 async def async_set_threshold(
-    hub: FutureFishHub,
+    commands: CommandTracker,
     controller: ControllerState,
     pond: PondState | None,
     *,
@@ -233,7 +214,7 @@ async def async_set_threshold(
             minimum=f"{spec.minimum or 0:g}",
             maximum=f"{spec.maximum or 0:g}",
         )
-    return await hub.commands.async_send(
+    return await commands.async_send(
         controller,
         CommandType.THRESHOLD,
         None if pond is None else pond.position,

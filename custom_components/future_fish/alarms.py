@@ -18,17 +18,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from .const import UNIT_MILLIGRAMS_PER_LITER, UNIT_NTU
+from .const import (
+    CONF_ALARM_READINGS,
+    CONF_ALARM_SECONDS,
+    DEFAULT_ALARM_READINGS,
+    DEFAULT_ALARM_SECONDS,
+    UNIT_MILLIGRAMS_PER_LITER,
+    UNIT_NTU,
+)
 from .protocol import ControllerAlarm, Reading
-
-CONF_ALARM_READINGS: Final = "alarm_readings"
-CONF_ALARM_SECONDS: Final = "alarm_seconds"
-CONF_PUSH_LIMITS: Final = "push_limits"
-# The deployed defaults (issue 4): three readings are a minute and a half at the
-# controllers' 30 s cycle; 30 s catches a controller that reports more often.
-DEFAULT_ALARM_READINGS: Final = 3
-DEFAULT_ALARM_SECONDS: Final = 30
-DEFAULT_PUSH_LIMITS: Final = False
 
 
 class Bound(StrEnum):

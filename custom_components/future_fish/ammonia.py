@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from homeassistant.core import callback
 
+from .const import CONF_AMMONIA_READING
 from .models import ControllerState
 from .protocol import Reading
 
@@ -25,7 +26,6 @@ class AmmoniaReading(StrEnum):
     NH3_N = "nh3_n"
 
 
-CONF_AMMONIA_READING: Final = "ammonia_reading"
 # What most probes, and the simulator, report.
 DEFAULT_AMMONIA_READING: Final = AmmoniaReading.TAN
 # The controller's un-ionised ammonia in mg/L NH3-N, None while an input is unknown.

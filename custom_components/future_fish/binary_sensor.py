@@ -18,14 +18,14 @@ from .coordinator import FutureFishConfigEntry
 from .dawn import DAWN_OXYGEN, OXYGEN_LOWER_LIMIT, oxygen_lower_limit
 from .entity import FutureFishEntity, async_setup_device_entities
 from .forecast import Forecast
-from .models import AVAILABILITY, CONTROLLER_ALARM
+from .models import AVAILABILITY, CONNECTIVITY, CONTROLLER_ALARM
 from .protocol import Reading
 
 PARALLEL_UPDATES = 0
 
-CONNECTIVITY: Final = BinarySensorEntityDescription(
+CONNECTIVITY_SENSOR: Final = BinarySensorEntityDescription(
     key=AVAILABILITY,
-    translation_key="connectivity",
+    translation_key=CONNECTIVITY,
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
@@ -84,7 +84,7 @@ async def async_setup_entry(
         POND_ALARM_SENSORS,
     )
     for entity_class, description in (
-        (FutureFishConnectivity, CONNECTIVITY),
+        (FutureFishConnectivity, CONNECTIVITY_SENSOR),
         (FutureFishOxygenCrashExpected, OXYGEN_CRASH_EXPECTED),
         (FutureFishControllerAlarm, CONTROLLER_ALARM_SENSOR),
     ):

@@ -17,21 +17,20 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import actions
 from .actions import WaterAction
-from .commands import Command
-from .coordinator import FutureFishConfigEntry, FutureFishHub
+from .commands import Command, CommandTracker
+from .coordinator import FutureFishConfigEntry
 from .entity import FutureFishEntity, async_setup_device_entities
 from .models import DRAIN_TARGET, FEED_AMOUNT, FILL_TARGET, ControllerState, PondState
-from .number import pond_setting
 
 # Each press waits for its own acknowledgement; presses on different ponds must not
 # queue behind each other (the hub refuses conflicting commands itself).
 PARALLEL_UPDATES = 0
 
 type PondSender = Callable[
-    [FutureFishHub, PondState, Context | None], Awaitable[Command]
+    [CommandTracker, PondState, Context | None], Awaitable[Command]
 ]
 type ControllerSender = Callable[
-    [FutureFishHub, ControllerState, Context | None], Awaitable[Command]
+    [CommandTracker, ControllerState, Context | None], Awaitable[Command]
 ]
 
 
@@ -53,42 +52,42 @@ POND_BUTTONS: Final[tuple[PondButtonDescription, ...]] = (
     PondButtonDescription(
         key="feed",
         translation_key="feed",
-        send_fn=lambda hub, pond, context: actions.async_feed(
-            hub, pond, pond_setting(pond, FEED_AMOUNT), context
+        send_fn=lambda commands, pond, context: actions.async_feed(
+            commands, pond, pond.setting(FEED_AMOUNT), context
         ),
     ),
     PondButtonDescription(
         key="fill",
         translation_key="fill",
-        send_fn=lambda hub, pond, context: actions.async_water(
-            hub,
+        send_fn=lambda commands, pond, context: actions.async_water(
+            commands,
             pond,
             WaterAction.FILL,
             context,
-            level=pond_setting(pond, FILL_TARGET),
+            level=pond.setting(FILL_TARGET),
         ),
     ),
     PondButtonDescription(
         key="drain",
         translation_key="drain",
-        send_fn=lambda hub, pond, context: actions.async_water(
-            hub,
+        send_fn=lambda commands, pond, context: actions.async_water(
+            commands,
             pond,
             WaterAction.DRAIN,
             context,
-            level=pond_setting(pond, DRAIN_TARGET),
+            level=pond.setting(DRAIN_TARGET),
         ),
     ),
     PondButtonDescription(
         key="flush",
         translation_key="flush",
-        send_fn=lambda hub, pond, context: actions.async_water(
-            hub,
+        send_fn=lambda commands, pond, context: actions.async_water(
+            commands,
             pond,
             WaterAction.FLUSH,
             context,
-            drain_level=pond_setting(pond, DRAIN_TARGET),
-            fill_level=pond_setting(pond, FILL_TARGET),
+            drain_level=pond.setting(DRAIN_TARGET),
+            fill_level=pond.setting(FILL_TARGET),
         ),
     ),
 )
@@ -142,7 +141,9 @@ class FutureFishPondButton(FutureFishButton):
     pond: PondState
 
     async def _async_send(self) -> Command:
-        return await self.entity_description.send_fn(self.hub, self.pond, self._context)
+        return await self.entity_description.send_fn(
+            self.hub.commands, self.pond, self._context
+        )
 
 
 class FutureFishControllerButton(FutureFishButton):
@@ -152,5 +153,5 @@ class FutureFishControllerButton(FutureFishButton):
 
     async def _async_send(self) -> Command:
         return await self.entity_description.send_fn(
-            self.hub, self.controller, self._context
+            self.hub.commands, self.controller, self._context
         )

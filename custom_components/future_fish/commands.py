@@ -17,19 +17,22 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from homeassistant.components import mqtt
-from homeassistant.core import CALLBACK_TYPE, Context, HassJob, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Context, HassJob, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_ACK_TIMEOUT,
+    CONF_ALLOW_HTTP_FIRMWARE,
     CONF_RETRIES,
     DEFAULT_ACK_TIMEOUT,
+    DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_RETRIES,
     DOMAIN,
     LOGGER,
 )
+from .context import HubContext
 from .models import INLET_VALVE, LAST_COMMAND, OUTLET_VALVE, ControllerState
 from .protocol import (
     CommandAnswer,
@@ -38,9 +41,6 @@ from .protocol import (
     command_topic,
     new_command_id,
 )
-
-if TYPE_CHECKING:
-    from .coordinator import FutureFishHub
 
 EVENT_COMMAND: Final = f"{DOMAIN}_command"
 # How Home Assistant's diagnostics write what was left out.
@@ -226,6 +226,7 @@ class TrackerSettings:
     ack_timeout: timedelta
     completion_timeouts: Mapping[CommandType, timedelta]
     retries: bool
+    allow_http_firmware: bool
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> TrackerSettings:
@@ -240,6 +241,9 @@ class TrackerSettings:
                 for command_type in types
             },
             retries=options.get(CONF_RETRIES, DEFAULT_RETRIES),
+            allow_http_firmware=options.get(
+                CONF_ALLOW_HTTP_FIRMWARE, DEFAULT_ALLOW_HTTP_FIRMWARE
+            ),
         )
 
 
@@ -249,12 +253,10 @@ type CommandListener = Callable[[Command], None]
 class CommandTracker:
     """Sends commands and follows each one until it ends."""
 
-    def __init__(
-        self, hass: HomeAssistant, hub: FutureFishHub, settings: TrackerSettings
-    ) -> None:
+    def __init__(self, context: HubContext, settings: TrackerSettings) -> None:
         """Track the commands of one hub."""
-        self.hass = hass
-        self.hub = hub
+        self.hass = context.hass
+        self._context = context
         self.settings = settings
         self.active: dict[str, Command] = {}
         self.history: dict[str, deque[Command]] = {}
@@ -283,7 +285,7 @@ class CommandTracker:
         `request` is what the user asked in their own terms (water levels in %),
         reported with the command where `parameters` carry the controller's.
         """
-        if not self.hub.connected:
+        if not self._context.is_connected():
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="mqtt_disconnected"
             )
@@ -363,7 +365,7 @@ class CommandTracker:
         try:
             await mqtt.async_publish(
                 self.hass,
-                command_topic(self.hub.prefix, command.controller.topic_id),
+                command_topic(self._context.prefix, command.controller.topic_id),
                 payload,
                 qos=COMMAND_QOS,
                 retain=False,
@@ -384,7 +386,7 @@ class CommandTracker:
                 LOGGER.debug("Resend of %s failed: %s", command.command_id, err)
 
         # A task per resend (rare), never per message; the entry cancels it on unload.
-        _ = self.hub.entry.async_create_background_task(
+        _ = self._context.entry.async_create_background_task(
             self.hass, resend(), f"{DOMAIN} resend {command.command_id}"
         )
 
@@ -615,6 +617,11 @@ class CommandTracker:
         """Return the controller's most recently changed command."""
         value = controller.values.get(LAST_COMMAND)
         return None if value is None else value[0]
+
+    @callback
+    def async_forget(self, controller: ControllerState) -> None:
+        """Drop the history of a controller that was removed."""
+        self.history.pop(controller.device_id, None)
 
     @callback
     def async_stop(self) -> None:

@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 import math
 from typing import Any, Final, override
-from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -30,34 +29,31 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio
 
-from .alarms import (
-    CONF_ALARM_READINGS,
-    CONF_ALARM_SECONDS,
-    CONF_PUSH_LIMITS,
-    DEFAULT_ALARM_READINGS,
-    DEFAULT_ALARM_SECONDS,
-    DEFAULT_PUSH_LIMITS,
-    QUANTITIES,
-    Quantity,
-    margin_option,
-)
-from .ammonia import CONF_AMMONIA_READING, DEFAULT_AMMONIA_READING, AmmoniaReading
+from .alarms import QUANTITIES, Quantity, margin_option
+from .ammonia import DEFAULT_AMMONIA_READING, AmmoniaReading
 from .commands import COMPLETION_TIMEOUT_OPTIONS
 from .const import (
     CONF_ACK_TIMEOUT,
     CONF_ADD_NEW_CONTROLLERS,
+    CONF_ALARM_READINGS,
+    CONF_ALARM_SECONDS,
     CONF_ALLOW_HTTP_FIRMWARE,
+    CONF_AMMONIA_READING,
     CONF_FIRMWARE_MANIFEST_URL,
     CONF_HEARTBEAT_TIMEOUT,
     CONF_MAX_CONTROLLERS,
     CONF_PREFIX,
+    CONF_PUSH_LIMITS,
     CONF_RETRIES,
     DEFAULT_ACK_TIMEOUT,
     DEFAULT_ADD_NEW_CONTROLLERS,
+    DEFAULT_ALARM_READINGS,
+    DEFAULT_ALARM_SECONDS,
     DEFAULT_ALLOW_HTTP_FIRMWARE,
     DEFAULT_HEARTBEAT_TIMEOUT,
     DEFAULT_MAX_CONTROLLERS,
     DEFAULT_PREFIX,
+    DEFAULT_PUSH_LIMITS,
     DEFAULT_RETRIES,
     DOMAIN,
     MAX_HEARTBEAT_TIMEOUT,
@@ -65,7 +61,13 @@ from .const import (
     MIN_HEARTBEAT_TIMEOUT,
     MIN_MAX_CONTROLLERS,
 )
-from .protocol import PLAUSIBLE_RANGES, MessageKind
+from .protocol import (
+    PLAUSIBLE_RANGES,
+    MessageKind,
+    firmware_url_error,
+    split_topic,
+    subscription_topic,
+)
 
 MAX_PREFIX_LENGTH: Final = 100
 
@@ -105,7 +107,9 @@ _SECTIONS: Final = (
 # one, and heartbeats and sensors always differ, so listing them cost every fleet a
 # flow per message for as long as Home Assistant runs, several times the cost of
 # handling the message itself.
-DISCOVERY_TOPICS: Final = frozenset({f"{DEFAULT_PREFIX}/+/{MessageKind.STARTUP}"})
+DISCOVERY_TOPICS: Final = frozenset(
+    {subscription_topic(DEFAULT_PREFIX, MessageKind.STARTUP)}
+)
 
 # An MQTT entry in one of these states is, or is about to be, usable.
 _MQTT_USABLE_STATES: Final = (
@@ -322,27 +326,6 @@ def normalize_prefix(raw: str) -> str | None:
     return prefix
 
 
-def firmware_url_error(url: str, *, allow_http: bool) -> str | None:
-    """Return why `url` cannot be the firmware manifest address, or None if it can.
-
-    Args:
-        url: The address without surrounding whitespace.
-        allow_http: Whether plain http is allowed besides https.
-
-    Returns:
-        The error key of the options form, or None for a usable address.
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unterminated IPv6 literal "https://[::1"
-        return "firmware_url_invalid"
-    if not parts.hostname or not url.isprintable() or " " in url:
-        return "firmware_url_invalid"
-    if parts.scheme == "https" or (parts.scheme == "http" and allow_http):
-        return None
-    return "firmware_url_http" if parts.scheme == "http" else "firmware_url_invalid"
-
-
 def _nest(options: Mapping[str, Any]) -> dict[str, Any]:
     """Return flat options in the shape of the options form, with its sections."""
     nested: dict[str, Any] = {name: {} for name in _SECTIONS}
@@ -369,15 +352,10 @@ def _discovered_prefix(discovery_info: MqttServiceInfo) -> str | None:
     """Return the prefix of a discovered controller message, or None if foreign."""
     if discovery_info.subscribed_topic not in DISCOVERY_TOPICS:
         return None
-    prefix, _, kind = discovery_info.subscribed_topic.partition("/+/")
-    head, tail = f"{prefix}/", f"/{kind}"
-    topic = discovery_info.topic
-    if not (topic.startswith(head) and topic.endswith(tail)):
+    parts = split_topic(DEFAULT_PREFIX, discovery_info.topic)
+    if parts is None or parts[1] is not MessageKind.STARTUP:
         return None
-    device_id = topic[len(head) : -len(tail)]
-    if not device_id or "/" in device_id:
-        return None
-    return prefix
+    return DEFAULT_PREFIX
 
 
 def _mqtt_configured(hass: HomeAssistant) -> bool:

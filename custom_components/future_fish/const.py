@@ -45,3 +45,15 @@ CONF_FIRMWARE_MANIFEST_URL: Final = "firmware_manifest_url"
 DEFAULT_ACK_TIMEOUT: Final = 10
 DEFAULT_RETRIES: Final = True
 DEFAULT_ALLOW_HTTP_FIRMWARE: Final = False
+
+# Alarm options (issue: alarms). The deployed defaults: three readings are a minute
+# and a half at the controllers' 30 s cycle; 30 s catches a controller that reports
+# more often.
+CONF_ALARM_READINGS: Final = "alarm_readings"
+CONF_ALARM_SECONDS: Final = "alarm_seconds"
+CONF_PUSH_LIMITS: Final = "push_limits"
+DEFAULT_ALARM_READINGS: Final = 3
+DEFAULT_ALARM_SECONDS: Final = 30
+DEFAULT_PUSH_LIMITS: Final = False
+# What the controllers' ammonia reading is: TAN or NH3-N (see ammonia.py).
+CONF_AMMONIA_READING: Final = "ammonia_reading"

@@ -9,7 +9,7 @@ the "Oxygen crash expected" problem sensor, and withdrawn at sunrise.
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, TypedDict
+from typing import Any, Final, TypedDict
 
 from homeassistant.const import (
     EVENT_CORE_CONFIG_UPDATE,
@@ -22,12 +22,10 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.sun import get_astral_event_next
 
 from .const import DOMAIN
+from .context import HubContext
 from .forecast import Forecast, NightFit
 from .models import DISSOLVED_OXYGEN_LOWER, ControllerState
 from .protocol import Reading
-
-if TYPE_CHECKING:
-    from .coordinator import FutureFishHub
 
 # The controller's current Forecast, None while there is none.
 DAWN_OXYGEN: Final = "dawn_oxygen"
@@ -90,12 +88,12 @@ def _shown(forecast: Forecast | None) -> tuple[float, datetime] | None:
 class DawnForecaster:
     """Fits every controller's night and publishes its dawn forecast."""
 
-    def __init__(self, hass: HomeAssistant, hub: FutureFishHub) -> None:
+    def __init__(self, context: HubContext) -> None:
         """Prepare the forecasts of one hub; nothing is loaded or listened to yet."""
-        self.hass = hass
-        self.hub = hub
+        self.hass = context.hass
+        self._context = context
         self._store: Store[StoredNights] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{hub.entry.entry_id}.dawn"
+            context.hass, STORAGE_VERSION, f"{DOMAIN}.{context.entry.entry_id}.dawn"
         )
         self._fits: dict[str, NightFit] = {}
         # The night (or day) worked out last and until when it holds, so a reading
@@ -185,7 +183,7 @@ class DawnForecaster:
         """Drop every night's readings and withdraw every forecast."""
         self._until = None
         self._fits.clear()
-        for controller in self.hub.controllers.values():
+        for controller in self._context.controllers.values():
             self._async_publish(controller, None)
         self._async_schedule_save()
 

@@ -38,29 +38,23 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import probatio
 
-from .alarms import alarm_key
-from .binary_sensor import (
-    CONNECTIVITY,
-    CONTROLLER_ALARM_SENSOR,
-    CONTROLLER_ALARM_SENSORS,
-    POND_ALARM_SENSORS,
-)
+from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, alarm_key
 from .commands import EVENT_COMMAND, CommandState
 from .const import DOMAIN
+from .models import CONNECTIVITY, CONTROLLER_ALARM
 from .protocol import CommandType, Reading
 
-
-def _keys(*descriptions: Any) -> frozenset[str]:
-    return frozenset(description.translation_key for description in descriptions)
-
-
 # Translation keys of the binary sensors that tell what a device is and what it has.
-ONLINE: Final = _keys(CONNECTIVITY)
-POND: Final = _keys(*POND_ALARM_SENSORS)
+ONLINE: Final = frozenset({CONNECTIVITY})
+POND: Final = frozenset(alarm_key(quantity.reading) for quantity in POND_QUANTITIES)
 # Every problem sensor that is an alarm: the thresholds' and the controller's own
 # (not the dawn forecast, which is a prediction).
-ALARMS: Final = _keys(
-    *CONTROLLER_ALARM_SENSORS, *POND_ALARM_SENSORS, CONTROLLER_ALARM_SENSOR
+ALARMS: Final = frozenset(
+    {
+        *(alarm_key(quantity.reading) for quantity in CONTROLLER_QUANTITIES),
+        *POND,
+        CONTROLLER_ALARM,
+    }
 )
 OXYGEN_ALARM: Final = frozenset({alarm_key(Reading.DISSOLVED_OXYGEN)})
 

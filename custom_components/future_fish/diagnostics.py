@@ -10,7 +10,7 @@ from homeassistant.helpers import device_registry as dr
 from .commands import Command, url_without_secrets
 from .const import CONF_FIRMWARE_MANIFEST_URL, DOMAIN
 from .coordinator import FutureFishConfigEntry, FutureFishHub
-from .models import IP_ADDRESS, ControllerState, MessageStats
+from .models import IP_ADDRESS, ControllerState, MessageStats, parse_device_key
 
 # Where a controller is and which network it uses is nobody else's business.
 TO_REDACT = {IP_ADDRESS, "wifi_ssid"}
@@ -79,17 +79,17 @@ def _commands(hub: FutureFishHub, controller: ControllerState) -> dict[str, Any]
 def _hub(hub: FutureFishHub) -> dict[str, Any]:
     return {
         "prefix": hub.prefix,
-        "heartbeat_timeout_s": hub.heartbeat_timeout.total_seconds(),
-        "add_new_controllers": hub.add_new_controllers,
-        "max_controllers": hub.max_controllers,
+        "heartbeat_timeout_s": hub.settings.heartbeat_timeout.total_seconds(),
+        "add_new_controllers": hub.settings.add_new_controllers,
+        "max_controllers": hub.settings.max_controllers,
         "mqtt_connected": hub.connected,
         "controllers_known": len(hub.controllers),
         "controllers_online": sum(c.online for c in hub.controllers.values()),
         # Those Home Assistant's entity limit left short of some or all entities.
         "controllers_without_entities": len(hub.entity_limit.short),
         "ignored_controllers": {
-            "messages": hub.ignored_controllers.messages,
-            "sample": dict(hub.ignored_controllers.sample),
+            "messages": hub.devices.ignored.messages,
+            "sample": dict(hub.devices.ignored.sample),
         },
         "unattributed": _stats(hub.stats),
         "unknown_command_answers": hub.commands.unknown_answers,
@@ -121,7 +121,7 @@ async def async_get_device_diagnostics(
     hub = entry.runtime_data
     for domain, key in device.identifiers:
         if domain == DOMAIN:
-            controller = hub.controllers.get(key.partition("_pond")[0])
+            controller = hub.controllers.get(parse_device_key(key)[0])
             if controller is not None:
                 return {
                     "hub": _hub(hub),

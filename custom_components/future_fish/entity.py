@@ -1,7 +1,7 @@
 """Base entity of Future Fish controllers and ponds."""
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -69,6 +69,14 @@ class FutureFishEntity(Entity):
         )
 
 
+@runtime_checkable
+class ClearableLimit(Protocol):
+    """An entity holding an alarm limit, which the `clear_limit` action unsets."""
+
+    def async_clear_limit(self) -> None:
+        """Unset the limit."""
+
+
 @callback
 def async_setup_device_entities[DescriptionT: EntityDescription](
     entry: FutureFishConfigEntry,
@@ -102,4 +110,4 @@ def async_setup_device_entities[DescriptionT: EntityDescription](
                 for description in pond_descriptions
             )
 
-    entry.async_on_unload(hub.async_add_device_listeners(add_controller, add_pond))
+    entry.async_on_unload(hub.devices.async_add_listeners(add_controller, add_pond))

@@ -7,20 +7,18 @@ totals start again at local midnight and survive restarts.
 """
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Final, TypedDict
+from typing import Final, TypedDict
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .commands import Command, CommandState
+from .commands import Command, CommandState, CommandTracker
 from .const import DOMAIN
+from .context import HubContext
 from .models import PondState
 from .protocol import CommandType
-
-if TYPE_CHECKING:
-    from .coordinator import FutureFishHub
 
 # Keys of a pond's values: grams and number of completed feeds today.
 FEED_GIVEN_TODAY: Final = "feed_given_today"
@@ -48,12 +46,13 @@ class StoredFeeding(TypedDict):
 class FeedingRecords:
     """Counts each pond's completed feeds of the day, kept on the pond's values."""
 
-    def __init__(self, hass: HomeAssistant, hub: FutureFishHub) -> None:
+    def __init__(self, context: HubContext, commands: CommandTracker) -> None:
         """Prepare the records of one hub; nothing is loaded or listened to yet."""
-        self.hass = hass
-        self.hub = hub
+        self.hass = context.hass
+        self._context = context
+        self._commands = commands
         self._store: Store[StoredFeeding] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{hub.entry.entry_id}.feeding"
+            context.hass, STORAGE_VERSION, f"{DOMAIN}.{context.entry.entry_id}.feeding"
         )
         self._day = dt_util.now().date()
         self._unsubscribe: list[CALLBACK_TYPE] = []
@@ -73,7 +72,7 @@ class FeedingRecords:
                         }
                     )
         self._unsubscribe = [
-            self.hub.commands.async_add_listener(self._async_command_changed),
+            self._commands.async_add_listener(self._async_command_changed),
             # One timer for the whole hub, however many ponds it has.
             async_track_time_change(
                 self.hass, self._async_midnight, hour=0, minute=0, second=0
@@ -131,7 +130,7 @@ class FeedingRecords:
     def _ponds(self) -> list[PondState]:
         return [
             pond
-            for controller in self.hub.controllers.values()
+            for controller in self._context.controllers.values()
             for pond in controller.ponds.values()
         ]
 

@@ -2,21 +2,57 @@
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.exceptions import ServiceValidationError
 
 from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Alarm, Bound, limit_key
-from .protocol import ControllerAlarm, Reading, Reason, is_mac, water_level_percent
+from .const import DOMAIN, LOGGER
+from .protocol import (
+    ControllerAlarm,
+    Identity,
+    Reading,
+    Reason,
+    Rejection,
+    is_mac,
+    water_level_percent,
+)
 
 # Listening to this key means hearing about availability changes.
 AVAILABILITY: Final = "available"
+# The translation key of the controller's connectivity sensor (device triggers use it).
+CONNECTIVITY: Final = "connectivity"
 SENSOR_HEIGHT: Final = "sensor_height"
 TANK_DEPTH: Final = "tank_depth"
 FEED_AMOUNT: Final = "feed_amount"
 FILL_TARGET: Final = "fill_target"
 DRAIN_TARGET: Final = "drain_target"
+# What the pond's buttons send until the user sets a value: the deployed system's.
+POND_DEFAULTS: Final[Mapping[str, float]] = {
+    FEED_AMOUNT: 100.0,
+    FILL_TARGET: 80.0,
+    DRAIN_TARGET: 20.0,
+}
+# A pond's device key is "<controller id><POND_KEY_INFIX><position>"; controller ids
+# cannot contain an underscore (protocol.normalize_device_id), so it splits cleanly.
+POND_KEY_INFIX: Final = "_pond"
+
+
+@dataclass(frozen=True)
+class SettingRange:
+    """The values a setting may take, in its unit."""
+
+    minimum: float
+    maximum: float
+    step: float
+
+
+# Sensor height and tank depth in cm, wherever the user enters them.
+GEOMETRY_RANGE: Final = SettingRange(minimum=1, maximum=1000, step=0.5)
+
 # The lower and upper limit of every monitored quantity (`<reading>_lower`, ...):
 # a float, or absent while unset.
 CONTROLLER_LIMITS: Final = tuple(
@@ -136,14 +172,21 @@ class MessageStats:
         self.messages[kind] += 1
         self.last_message[kind] = now
 
-    def count_drop(self, what: str, reason: Reason, now: datetime) -> bool:
-        """Count a dropped message or value; return whether to log a warning now."""
+    @callback
+    def async_drop(self, source: str, what: str, reason: Reason, now: datetime) -> None:
+        """Count a dropped message or value of `source`; warn at most once an hour."""
         self.dropped[f"{what}: {reason}"] += 1
         last = self._last_warned.get(what)
         if last is not None and now - last < WARNING_INTERVAL:
-            return False
+            return
         self._last_warned[what] = now
-        return True
+        LOGGER.warning(
+            "Dropped %s from %s: %s (further drops of it are logged at most once an"
+            " hour, counted in diagnostics)",
+            what,
+            source,
+            reason,
+        )
 
 
 class IgnoredControllers:
@@ -173,13 +216,12 @@ class PondState(Observable):
         super().__init__()
         self.controller = controller
         self.position = position
-        self.missing_geometry_reported = False
         self.device_entry_id: str | None = None
 
     @property
     def device_key(self) -> str:
-        """Return the identifier of the pond's device."""
-        return f"{self.controller.device_id}_pond{self.position}"
+        """Return the identifier of the pond's device (see `parse_device_key`)."""
+        return f"{self.controller.device_id}{POND_KEY_INFIX}{self.position}"
 
     @property
     def name(self) -> str:
@@ -207,15 +249,42 @@ class PondState(Observable):
         self.async_update(changes)
         return changes
 
+    def setting(self, key: str) -> float:
+        """Return a command setting: what the user set, or its default."""
+        value: float | None = self.values.get(key)
+        return POND_DEFAULTS[key] if value is None else value
+
     @callback
-    def async_set_setting(self, key: str, value: float) -> None:
-        """Set sensor height or tank depth and recompute the water level."""
-        changes: dict[str, Any] = {key: value}
-        if (distance := self.values.get(Reading.WATER_DISTANCE)) is not None:
-            changes[Reading.WATER_LEVEL] = _level(
-                distance, _geometry(self.values | changes)
+    def async_set_settings(self, settings: Mapping[str, float]) -> None:
+        """Set pond settings, refusing impossible geometry; recompute the level.
+
+        Checked as a whole, so a sensor height and tank depth that fit each other
+        are accepted whatever the pond had before.
+        """
+        proposed = self.values | dict(settings)
+        geometry = _geometry(proposed)
+        if geometry is not None and geometry[1] > geometry[0]:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="tank_deeper_than_sensor",
+                translation_placeholders={
+                    "pond": self.name,
+                    "depth": f"{geometry[1]:g}",
+                    "height": f"{geometry[0]:g}",
+                },
             )
+        changes: dict[str, Any] = dict(settings)
+        if (distance := self.values.get(Reading.WATER_DISTANCE)) is not None:
+            changes[Reading.WATER_LEVEL] = _level(distance, geometry)
         self.async_update(changes)
+
+
+def parse_device_key(key: str) -> tuple[str, int | None]:
+    """Return the controller id and pond position (None: the controller) of a key."""
+    device_id, infix, position = key.rpartition(POND_KEY_INFIX)
+    if infix and position.isdigit():
+        return device_id, int(position)
+    return key, None
 
 
 def _settings(values: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
@@ -286,6 +355,40 @@ class ControllerState(Observable):
     def model(self) -> str | None:
         """Return the model the controller reports."""
         return self.hardware_version or self.device_type
+
+    @callback
+    def async_apply_identity(self, identity: Identity) -> None:
+        """Take what a message says about the controller; absent fields keep theirs."""
+        for name in (
+            "device_name",
+            "firmware_version",
+            "hardware_version",
+            "device_type",
+        ):
+            if (value := getattr(identity, name)) is not None:
+                setattr(self, name, value)
+        if identity.timestamp is not None:
+            self.controller_time = identity.timestamp
+        self.async_update(
+            {
+                key: value
+                for key, value in (
+                    (FIRMWARE_VERSION, self.firmware_version),
+                    (Reading.SIGNAL, identity.wifi_signal_strength),
+                    (FREE_HEAP, identity.free_heap),
+                    (IP_ADDRESS, identity.ip_address),
+                )
+                if value is not None
+            }
+        )
+
+    @callback
+    def async_drop_rejected(
+        self, rejections: Iterable[Rejection], now: datetime
+    ) -> None:
+        """Count the fields a message carried broken (see `MessageStats.async_drop`)."""
+        for rejection in rejections:
+            self.stats.async_drop(self.name, rejection.field, rejection.reason, now)
 
     @callback
     def async_set_online(self, online: bool, now: datetime) -> None:

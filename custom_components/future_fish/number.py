@@ -1,8 +1,6 @@
 """Numbers: settings of a pond that the controller does not know, and alarm limits."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.components.number import (
@@ -12,23 +10,12 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfLength, UnitOfMass
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers.entity import Entity
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .actions import MAX_FEED_GRAMS, async_set_threshold, async_wait
-from .alarms import (
-    CONTROLLER_QUANTITIES,
-    POND_QUANTITIES,
-    QUANTITIES,
-    Bound,
-    Quantity,
-    limit_key,
-)
-from .commands import Command, CommandState
-from .const import DOMAIN
-from .coordinator import FutureFishConfigEntry, FutureFishHub
+from .actions import MAX_FEED_GRAMS
+from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Bound, Quantity, limit_key
+from .coordinator import FutureFishConfigEntry
 from .entity import FutureFishEntity, async_setup_device_entities
 from .models import (
     DRAIN_TARGET,
@@ -36,7 +23,6 @@ from .models import (
     FILL_TARGET,
     SENSOR_HEIGHT,
     TANK_DEPTH,
-    ControllerState,
     PondState,
 )
 from .protocol import PLAUSIBLE_RANGES, Reading
@@ -170,10 +156,6 @@ async def async_setup_entry(
         CONTROLLER_LIMIT_NUMBERS,
         POND_LIMIT_NUMBERS,
     )
-    hub = entry.runtime_data
-    entry.async_on_unload(
-        hub.async_add_return_listener(partial(_async_push_again, hub))
-    )
 
 
 class FutureFishPondSetting(FutureFishEntity, NumberEntity):
@@ -200,7 +182,9 @@ class FutureFishPondSetting(FutureFishEntity, NumberEntity):
         """Change the setting; impossible geometry raises a translated error."""
         if TYPE_CHECKING:
             assert self.pond is not None
-        self.hub.async_set_pond_setting(self.pond, self.entity_description.key, value)
+        self.hub.async_set_pond_settings(
+            self.pond, {self.entity_description.key: value}
+        )
 
 
 class FutureFishLimit(FutureFishEntity, NumberEntity):
@@ -227,118 +211,13 @@ class FutureFishLimit(FutureFishEntity, NumberEntity):
         self._async_change(value)
 
     @callback
-    def async_clear(self) -> None:
+    def async_clear_limit(self) -> None:
         """Unset the limit: nothing to compare this side of the reading with."""
         self._async_change(None)
 
     @callback
     def _async_change(self, value: float | None) -> None:
         description = self.entity_description
-        if (
-            self.hub.thresholds.async_set_limit(
-                self.pond or self.controller,
-                description.reading,
-                description.bound,
-                value,
-            )
-            and self.pond is None
-        ):
-            async_push_limits(self.hub, self.controller, (description.reading,))
-
-
-async def async_clear_limit(entity: Entity, _call: ServiceCall) -> None:
-    """Clear the limit behind the `clear_limit` action; other numbers refuse."""
-    if not isinstance(entity, FutureFishLimit):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="not_a_limit",
-            translation_placeholders={"entity_id": entity.entity_id},
+        self.hub.thresholds.async_set_limit(
+            self.pond or self.controller, description.reading, description.bound, value
         )
-    entity.async_clear()
-
-
-@callback
-def async_push_limits(
-    hub: FutureFishHub, controller: ControllerState, readings: Iterable[Reading]
-) -> None:
-    """Send changed limits that the controller can watch itself, in the background.
-
-    Only where the hub's options ask for it, and only for the quantities THRESH
-    knows (temperature, dissolved oxygen, pH). One task per change, so the entity
-    (and the user) never waits for the controller.
-    """
-    quantities = [
-        QUANTITIES[reading]
-        for reading in readings
-        if QUANTITIES[reading].pushed_as is not None
-    ]
-    if hub.thresholds.push_limits and quantities:
-        _ = hub.entry.async_create_background_task(
-            hub.hass,
-            _async_push(hub, controller, quantities),
-            f"{DOMAIN} push limits to {controller.device_id}",
-        )
-
-
-@callback
-def _async_push_again(
-    hub: FutureFishHub, controller: ControllerState, booted: bool
-) -> None:
-    """Send limits again where a controller may have lost or missed them.
-
-    After a boot, every limit set (nothing says THRESH survives one); after an
-    outage, the quantities whose push failed, so the repair issue resolves itself.
-    """
-    readings = (
-        quantity.reading
-        for quantity in QUANTITIES.values()
-        if quantity.pushed_as is not None
-        and (
-            quantity.pushed_as in controller.push_failures
-            or (
-                booted
-                and any(
-                    controller.values.get(limit_key(quantity.reading, bound))
-                    is not None
-                    for bound in Bound
-                )
-            )
-        )
-    )
-    async_push_limits(hub, controller, readings)
-
-
-async def _async_push(
-    hub: FutureFishHub, controller: ControllerState, quantities: list[Quantity]
-) -> None:
-    """Send each quantity's limits and record the outcome for the repair issue.
-
-    An unset limit is sent as the end of the range the readings may have, so the
-    controller has a real value (PROTOCOL 8.5) on which it never triggers.
-    """
-    for quantity in quantities:
-        parameter = quantity.pushed_as
-        if TYPE_CHECKING:
-            assert parameter is not None
-        spec = PLAUSIBLE_RANGES[quantity.reading]
-        lower = controller.values.get(limit_key(quantity.reading, Bound.LOWER))
-        upper = controller.values.get(limit_key(quantity.reading, Bound.UPPER))
-        command: Command | None = None
-        error: str | None = None
-        try:
-            command = await async_set_threshold(
-                hub,
-                controller,
-                None,
-                parameter=parameter,
-                lower=(spec.minimum or 0) if lower is None else lower,
-                upper=(spec.maximum or 0) if upper is None else upper,
-                context=None,
-            )
-            await async_wait(command, until_completion=True)
-        except HomeAssistantError as err:
-            if command is not None and command.state is CommandState.CANCELLED:
-                # Home Assistant stopped it (the hub unloads): not the controller's fault.
-                return
-            error = str(err)
-        hub.thresholds.async_push_result(controller, parameter, error)

@@ -16,6 +16,7 @@ import json
 import math
 import re
 from typing import Any, Final
+from urllib.parse import urlsplit
 import uuid
 
 # Deployed controllers send well under 1 KiB; anything far larger is hostile or broken
@@ -123,9 +124,19 @@ def is_mac(device_id: str) -> bool:
     return bool(_MAC_RE.fullmatch(device_id))
 
 
+def subscription_topic(prefix: str, kind: MessageKind) -> str:
+    """Return the wildcard topic that carries one kind of message of every controller."""
+    return f"{prefix}/+/{kind}"
+
+
 def subscription_topics(prefix: str) -> list[str]:
     """Return the wildcard topics that carry everything controllers send."""
-    return [f"{prefix}/+/{kind}" for kind in INBOUND_KINDS]
+    return [subscription_topic(prefix, kind) for kind in INBOUND_KINDS]
+
+
+def controller_topic_filter(prefix: str, topic_id: str) -> str:
+    """Return the topic filter of everything one controller sends and receives."""
+    return f"{prefix}/{topic_id}/#"
 
 
 def command_topic(prefix: str, topic_id: str) -> str:
@@ -143,6 +154,30 @@ def split_topic(prefix: str, topic: str) -> tuple[str, MessageKind] | None:
     if kind is None or not raw_id:
         return None
     return raw_id, kind
+
+
+def firmware_url_error(url: str, *, allow_http: bool) -> str | None:
+    """Return why `url` cannot be a firmware or manifest address, or None if it can.
+
+    Args:
+        url: The address without surrounding whitespace.
+        allow_http: Whether plain http is allowed besides https.
+
+    Returns:
+        The translation key of the error (the same in the options form and the
+        actions' exceptions), or None for a usable address.
+    """
+    try:
+        parts = urlsplit(url)
+        # Reading the port checks it: urlsplit alone accepts port 99999.
+        _ = parts.port
+    except ValueError:  # e.g. an unterminated IPv6 literal "https://[::1"
+        return "firmware_url_invalid"
+    if not parts.hostname or not url.isprintable() or " " in url:
+        return "firmware_url_invalid"
+    if parts.scheme == "https" or (parts.scheme == "http" and allow_http):
+        return None
+    return "firmware_url_http" if parts.scheme == "http" else "firmware_url_invalid"
 
 
 # --- payloads --------------------------------------------------------------------------
@@ -410,6 +445,15 @@ class SensorReport:
     timestamp: datetime | None = None
     seq: int | None = None
     rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def identity(self) -> Identity:
+        """Return what the report says about the controller itself."""
+        return Identity(
+            timestamp=self.timestamp,
+            firmware_version=self.firmware_version,
+            hardware_version=self.hardware_version,
+        )
 
 
 def _collect(

@@ -1,11 +1,15 @@
-"""Repairs: controllers offline or without entities, and the pond geometry fix flow."""
+"""Repairs: every repair issue a hub raises, with the pond geometry fix flow.
 
-from collections.abc import Iterable
+Each issue kind has its id here and one small class that raises and clears it; the
+hub and its components call them where the facts change.
+"""
+
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final, Protocol
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import UnitOfLength
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
@@ -25,25 +29,41 @@ from homeassistant.util import dt as dt_util
 import probatio
 
 from .const import DOMAIN, LOGGER
-from .models import AVAILABILITY, SENSOR_HEIGHT, TANK_DEPTH, ControllerState, PondState
-
-if TYPE_CHECKING:
-    from .coordinator import FutureFishConfigEntry, FutureFishHub
+from .context import HubContext
+from .models import (
+    AVAILABILITY,
+    GEOMETRY_RANGE,
+    SENSOR_HEIGHT,
+    TANK_DEPTH,
+    ControllerState,
+    PondState,
+)
+from .protocol import controller_topic_filter
 
 ISSUE_CONTROLLER_OFFLINE: Final = "controller_offline"
 ISSUE_ENTITY_LIMIT: Final = "entity_limit_reached"
+ISSUE_MISSING_GEOMETRY: Final = "missing_geometry"
+ISSUE_TOO_MANY_CONTROLLERS: Final = "too_many_controllers"
+ISSUE_PUSH_FAILED: Final = "push_limits_failed"
+# Every kind of issue this integration raises (each has its strings).
+ISSUE_KINDS: Final = (
+    ISSUE_CONTROLLER_OFFLINE,
+    ISSUE_ENTITY_LIMIT,
+    ISSUE_MISSING_GEOMETRY,
+    ISSUE_TOO_MANY_CONTROLLERS,
+    ISSUE_PUSH_FAILED,
+)
 # The README section that explains the limit and the ways around it.
 SCALE_DOCS_URL: Final = "https://github.com/future-fish/ha-future-fish#scale"
 # A controller sends a heartbeat every 20 s; an hour without one is no Wi-Fi hiccup.
 OFFLINE_ISSUE_AFTER: Final = timedelta(hours=1)
 # One timer for the whole hub; the issue may come a few minutes after the hour.
 OFFLINE_CHECK_INTERVAL: Final = timedelta(minutes=5)
-# The same bounds as the pond's sensor height and tank depth number entities.
 _GEOMETRY_SELECTOR: Final = NumberSelector(
     NumberSelectorConfig(
-        min=1,
-        max=1000,
-        step=0.5,
+        min=GEOMETRY_RANGE.minimum,
+        max=GEOMETRY_RANGE.maximum,
+        step=GEOMETRY_RANGE.step,
         mode=NumberSelectorMode.BOX,
         unit_of_measurement=UnitOfLength.CENTIMETERS,
     )
@@ -55,13 +75,46 @@ def offline_issue_id(controller: ControllerState) -> str:
     return f"{ISSUE_CONTROLLER_OFFLINE}_{controller.device_id}"
 
 
+def _push_issue_id(controller: ControllerState) -> str:
+    return f"{ISSUE_PUSH_FAILED}_{controller.device_id}"
+
+
+@callback
+def async_update_push_issue(hass: HomeAssistant, controller: ControllerState) -> None:
+    """Raise, update or clear the issue that lists limits a controller did not take."""
+    if not controller.push_failures:
+        async_forget_push_issue(hass, controller)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _push_issue_id(controller),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_PUSH_FAILED,
+        translation_placeholders={
+            "controller": controller.name,
+            "errors": "\n".join(
+                f"- {name}: {why}"
+                for name, why in sorted(controller.push_failures.items())
+            ),
+        },
+    )
+
+
+@callback
+def async_forget_push_issue(hass: HomeAssistant, controller: ControllerState) -> None:
+    """Delete the push issue of a controller that took its limits or was removed."""
+    ir.async_delete_issue(hass, DOMAIN, _push_issue_id(controller))
+
+
 class OfflineIssues:
     """Raise a repair issue for every controller offline for more than an hour."""
 
-    def __init__(self, hass: HomeAssistant, hub: FutureFishHub) -> None:
-        """Prepare the check of `hub`'s controllers; nothing runs yet."""
-        self.hass = hass
-        self._hub = hub
+    def __init__(self, context: HubContext) -> None:
+        """Prepare the check of a hub's controllers; nothing runs yet."""
+        self.hass = context.hass
+        self._context = context
         # Reported controllers, with the remover of the listener that sees them return.
         self._reported: dict[ControllerState, CALLBACK_TYPE] = {}
         self._started = dt_util.utcnow()
@@ -93,7 +146,7 @@ class OfflineIssues:
 
     @callback
     def _async_check(self, now: datetime) -> None:
-        for controller in self._hub.controllers.values():
+        for controller in self._context.controllers.values():
             if controller.online or controller in self._reported:
                 continue
             since = controller.offline_since or self._started
@@ -122,8 +175,10 @@ class OfflineIssues:
             translation_placeholders={
                 "controller": controller.name,
                 "since": dt_util.as_local(since).strftime("%Y-%m-%d %H:%M"),
-                "prefix": self._hub.prefix,
-                "topic": f"{self._hub.prefix}/{controller.topic_id}/#",
+                "prefix": self._context.prefix,
+                "topic": controller_topic_filter(
+                    self._context.prefix, controller.topic_id
+                ),
             },
         )
 
@@ -138,10 +193,10 @@ class EntityLimitIssue:
     own or ponds' devices lack some of their entities.
     """
 
-    def __init__(self, hass: HomeAssistant, hub: FutureFishHub) -> None:
-        """Prepare the check of `hub`'s controllers; nothing is counted yet."""
-        self.hass = hass
-        self._hub = hub
+    def __init__(self, context: HubContext) -> None:
+        """Prepare the check of a hub's controllers; nothing is counted yet."""
+        self.hass = context.hass
+        self._context = context
         # How many entities a controller's device and a pond's device get, summed
         # over the platforms as they set up. Entities disabled by default count too:
         # Home Assistant registers them whatever the limit.
@@ -167,7 +222,7 @@ class EntityLimitIssue:
         """
         entity_registry = er.async_get(self.hass)
         enabled = entity_registry.entities.get_enabled_count_for_config_entry_id(
-            self._hub.entry.entry_id
+            self._context.entry.entry_id
         )
         if enabled < self._limit:
             return
@@ -185,7 +240,7 @@ class EntityLimitIssue:
                 "Future Fish hub %s has reached Home Assistant's limit of %d enabled"
                 " entities per integration entry: controllers beyond it lack some or"
                 " all of their entities, counted in a repair issue",
-                self._hub.prefix,
+                self._context.prefix,
                 self._limit,
             )
         self.short |= found
@@ -212,7 +267,7 @@ class EntityLimitIssue:
 
     @property
     def _issue_id(self) -> str:
-        return f"{ISSUE_ENTITY_LIMIT}_{self._hub.entry.entry_id}"
+        return f"{ISSUE_ENTITY_LIMIT}_{self._context.entry.entry_id}"
 
     def _lacks_entities(
         self, entity_registry: er.EntityRegistry, controller: ControllerState
@@ -224,7 +279,7 @@ class EntityLimitIssue:
             *((pond.device_key, self._per_pond) for pond in controller.ponds.values()),
         ):
             device = device_registry.async_get_device_by_identifier(
-                (DOMAIN, key), self._hub.entry.entry_id
+                (DOMAIN, key), self._context.entry.entry_id
             )
             registered = (
                 0
@@ -254,10 +309,116 @@ class EntityLimitIssue:
             translation_key=ISSUE_ENTITY_LIMIT,
             translation_placeholders={
                 "count": str(len(self.short)),
-                "prefix": self._hub.prefix,
+                "prefix": self._context.prefix,
                 "limit": str(self._limit),
             },
         )
+
+
+class GeometryIssues:
+    """Ask for the geometry of every pond that reports a water distance without one."""
+
+    def __init__(self, context: HubContext) -> None:
+        """Prepare the issues of a hub's ponds."""
+        self.hass = context.hass
+        self._entry_id = context.entry.entry_id
+        self._reported: set[PondState] = set()
+
+    @callback
+    def async_check(self, pond: PondState) -> None:
+        """Raise or clear the repair issue that asks for a pond's geometry."""
+        if pond.geometry is not None:
+            self.async_forget(pond)
+            return
+        if pond in self._reported:
+            return
+        self._reported.add(pond)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            _geometry_issue_id(pond),
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_MISSING_GEOMETRY,
+            translation_placeholders={
+                "pond": pond.name,
+                "controller": pond.controller.name,
+            },
+            # What the fix flow needs to find the pond.
+            data={
+                "entry_id": self._entry_id,
+                "device_id": pond.controller.device_id,
+                "pond": pond.position,
+            },
+        )
+
+    @callback
+    def async_forget(self, pond: PondState) -> None:
+        """Delete the issue of a pond that got its geometry or was removed."""
+        if pond in self._reported:
+            self._reported.discard(pond)
+            ir.async_delete_issue(self.hass, DOMAIN, _geometry_issue_id(pond))
+
+
+def _geometry_issue_id(pond: PondState) -> str:
+    return f"{ISSUE_MISSING_GEOMETRY}_{pond.device_key}"
+
+
+class ControllerCapIssue:
+    """Say that a hub reached its maximum of controllers and ignores new ids."""
+
+    def __init__(self, context: HubContext, maximum: int) -> None:
+        """Prepare the issue of a hub that adds at most `maximum` controllers."""
+        self.hass = context.hass
+        self._prefix = context.prefix
+        self._issue_id = f"{ISSUE_TOO_MANY_CONTROLLERS}_{context.entry.entry_id}"
+        self._maximum = maximum
+        self.reported = False
+
+    @callback
+    def async_report(self) -> None:
+        """Raise the issue and log once, until it is cleared."""
+        if self.reported:
+            return
+        self.reported = True
+        LOGGER.warning(
+            "Future Fish hub %s has reached its maximum of %d controllers: new"
+            " controller ids are ignored until the maximum is raised in its options",
+            self._prefix,
+            self._maximum,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_TOO_MANY_CONTROLLERS,
+            translation_placeholders={
+                "prefix": self._prefix,
+                "maximum": str(self._maximum),
+            },
+        )
+
+    @callback
+    def async_clear(self) -> None:
+        """Delete the issue (room again, or the hub unloads)."""
+        if self.reported:
+            self.reported = False
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+
+
+class PondSettingsOwner(Protocol):
+    """What the fix flow needs of a loaded hub: its controllers and pond settings."""
+
+    @property
+    def controllers(self) -> Mapping[str, ControllerState]:
+        """Return the hub's controllers by normalised id."""
+
+    def async_set_pond_settings(
+        self, pond: PondState, settings: Mapping[str, float]
+    ) -> None:
+        """Set pond settings, checked together."""
 
 
 class GeometryRepairFlow(RepairsFlow):
@@ -310,14 +471,14 @@ class GeometryRepairFlow(RepairsFlow):
             description_placeholders={"pond": pond.name},
         )
 
-    def _find_pond(self) -> tuple[FutureFishHub, PondState] | None:
+    def _find_pond(self) -> tuple[PondSettingsOwner, PondState] | None:
         """Return the pond's hub and pond, or None while its hub is not loaded."""
-        entry: FutureFishConfigEntry | None = self.hass.config_entries.async_get_entry(
+        entry: ConfigEntry[Any] | None = self.hass.config_entries.async_get_entry(
             str(self._data.get("entry_id"))
         )
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             return None
-        hub = entry.runtime_data
+        hub: PondSettingsOwner = entry.runtime_data
         controller = hub.controllers.get(str(self._data.get("device_id")))
         pond = (
             None

@@ -10,7 +10,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import FutureFishConfigEntry
 from .entity import FutureFishEntity, async_setup_device_entities
 from .models import SPECIES_PROFILE
-from .number import async_push_limits
 from .species import Profile
 
 PARALLEL_UPDATES = 0
@@ -59,7 +58,4 @@ class FutureFishSpeciesProfile(FutureFishEntity, SelectEntity):
 
     async def async_select_option(self, option: str) -> None:
         """Apply a profile's limits and send those the controller watches itself."""
-        changed = self.hub.thresholds.async_set_profile(
-            self.controller, Profile(option)
-        )
-        async_push_limits(self.hub, self.controller, changed)
+        self.hub.thresholds.async_set_profile(self.controller, Profile(option))

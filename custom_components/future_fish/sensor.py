@@ -240,7 +240,7 @@ async def async_setup_entry(
 ) -> None:
     """Add sensors for every controller and pond, now and as they appear."""
     derived: tuple[SensorEntityDescription, ...] = (UNIONISED_AMMONIA_SENSOR,)
-    if entry.runtime_data.ammonia_reading is AmmoniaReading.NH3_N:
+    if entry.runtime_data.settings.ammonia_reading is AmmoniaReading.NH3_N:
         derived = ()
         _async_remove_unionised_ammonia(hass, entry)
     for entity_class, controller_descriptions, pond_descriptions in (

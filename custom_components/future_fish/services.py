@@ -24,14 +24,15 @@ from homeassistant.helpers import (
     device_registry as dr,
     service,
 )
+from homeassistant.helpers.entity import Entity
 import probatio
 
 from . import actions
 from .commands import Command
 from .const import DOMAIN
 from .coordinator import FutureFishHub
-from .models import ControllerState, PondState
-from .number import async_clear_limit
+from .entity import ClearableLimit
+from .models import ControllerState, PondState, parse_device_key
 
 SERVICE_FEED: Final = "feed"
 SERVICE_WATER: Final = "water"
@@ -80,14 +81,9 @@ def _state_of(
     for domain, key in device.identifiers:
         if domain != DOMAIN:
             continue
-        if (controller := hub.controllers.get(key)) is not None:
-            return controller
-        # A pond's key is "<controller id>_pond<n>" (PondState.device_key).
-        controller = hub.controllers.get(key.rpartition("_pond")[0])
-        if controller is not None:
-            for pond in controller.ponds.values():
-                if pond.device_key == key:
-                    return pond
+        device_id, position = parse_device_key(key)
+        if (controller := hub.controllers.get(device_id)) is not None:
+            return controller if position is None else controller.ponds.get(position)
     return None
 
 
@@ -120,13 +116,13 @@ def _resolve[T: (PondState, ControllerState, PondState | ControllerState)](
 
 def _feed(call: ServiceCall) -> Coroutine[Any, Any, Command]:
     hub, pond = _resolve(call, POND)
-    return actions.async_feed(hub, pond, call.data[ATTR_AMOUNT], call.context)
+    return actions.async_feed(hub.commands, pond, call.data[ATTR_AMOUNT], call.context)
 
 
 def _water(call: ServiceCall) -> Coroutine[Any, Any, Command]:
     hub, pond = _resolve(call, POND)
     return actions.async_water(
-        hub,
+        hub.commands,
         pond,
         call.data[ATTR_ACTION],
         call.context,
@@ -139,20 +135,20 @@ def _water(call: ServiceCall) -> Coroutine[Any, Any, Command]:
 def _update_firmware(call: ServiceCall) -> Coroutine[Any, Any, Command]:
     hub, controller = _resolve(call, CONTROLLER)
     return actions.async_update_firmware(
-        hub, controller, call.data[ATTR_URL], call.context
+        hub.commands, controller, call.data[ATTR_URL], call.context
     )
 
 
 def _reboot(call: ServiceCall) -> Coroutine[Any, Any, Command]:
     hub, controller = _resolve(call, CONTROLLER)
-    return actions.async_reboot(hub, controller, call.context)
+    return actions.async_reboot(hub.commands, controller, call.context)
 
 
 def _set_threshold(call: ServiceCall) -> Coroutine[Any, Any, Command]:
     hub, state = _resolve(call, POND_OR_CONTROLLER)
     pond = state if isinstance(state, PondState) else None
     return actions.async_set_threshold(
-        hub,
+        hub.commands,
         state.controller if isinstance(state, PondState) else state,
         pond,
         parameter=call.data[ATTR_PARAMETER],
@@ -206,6 +202,17 @@ def _handler(
     return handle
 
 
+async def _clear_limit(entity: Entity, _call: ServiceCall) -> None:
+    """Clear the limit behind the `clear_limit` action; other numbers refuse."""
+    if not isinstance(entity, ClearableLimit):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_limit",
+            translation_placeholders={"entity_id": entity.entity_id},
+        )
+    entity.async_clear_limit()
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every Future Fish action."""
@@ -231,5 +238,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_CLEAR_LIMIT,
         entity_domain=Platform.NUMBER,
         schema=None,
-        func=async_clear_limit,
+        func=_clear_limit,
     )

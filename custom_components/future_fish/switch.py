@@ -81,6 +81,8 @@ class FutureFishValve(FutureFishEntity, SwitchEntity):
         await self._async_move(self.entity_description.close_action)
 
     async def _async_move(self, action: WaterAction) -> None:
-        command = await actions.async_water(self.hub, self.pond, action, self._context)
+        command = await actions.async_water(
+            self.hub.commands, self.pond, action, self._context
+        )
         # The new position is written by the hub when the command completes.
         await actions.async_wait(command, until_completion=True)

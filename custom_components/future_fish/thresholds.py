@@ -1,9 +1,9 @@
-"""Home Assistant's side of the alarms: limits, debounce timers, events, repairs.
+"""Home Assistant's side of the alarms: limits, debounce timers, events, pushing.
 
 `alarms.py` decides; this module feeds it the readings where they arrive, runs the
 timer of the "T seconds outside" rule, tells entities about changes and fires
 `future_fish_threshold`. It also keeps the controllers' own alarms (`threshold`
-topic) and the repair issue of limits that could not be pushed to a controller.
+topic) and sends limits to controllers that can watch them themselves (THRESH).
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -11,17 +11,16 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.core import CALLBACK_TYPE, HassJob, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from .actions import async_set_threshold, async_wait
 from .alarms import (
-    CONF_PUSH_LIMITS,
     CONTROLLER_QUANTITIES,
-    DEFAULT_PUSH_LIMITS,
     POND_QUANTITIES,
+    QUANTITIES,
     Alarm,
     AlarmSettings,
     Bound,
@@ -31,17 +30,17 @@ from .alarms import (
     controller_alarm_watch,
     limit_key,
 )
+from .commands import Command, CommandState, CommandTracker
 from .const import DOMAIN, EVENT_CONTROLLER_ALARM, EVENT_THRESHOLD
+from .context import HubContext
 from .models import CONTROLLER_ALARM, SPECIES_PROFILE, ControllerState, PondState
-from .protocol import Reading, SensorReport, parse_controller_alarm
+from .protocol import PLAUSIBLE_RANGES, Reading, SensorReport, parse_controller_alarm
+from .repairs import async_forget_push_issue, async_update_push_issue
+from .settings import HubSettings
 from .species import PROFILE_QUANTITIES, PROFILES, Profile
-
-if TYPE_CHECKING:
-    from .coordinator import FutureFishHub
 
 type Owner = ControllerState | PondState
 
-ISSUE_PUSH_FAILED: Final = "push_limits_failed"
 # A controller's alarm that names no reading or no limit cannot be seen to end in
 # the readings; it is shown this long after the controller last raised it.
 CONTROLLER_ALARM_HOLD: Final = timedelta(minutes=10)
@@ -56,14 +55,15 @@ def _where(owner: Owner) -> tuple[ControllerState, PondState | None]:
 class Thresholds:
     """The limits and alarms of one hub's controllers and ponds."""
 
-    def __init__(self, hass: HomeAssistant, hub: FutureFishHub) -> None:
-        """Read the alarm options of a hub; nothing is watched yet."""
-        self.hass = hass
-        self.hub = hub
-        self.settings = AlarmSettings.from_options(hub.entry.options)
-        self.push_limits: bool = hub.entry.options.get(
-            CONF_PUSH_LIMITS, DEFAULT_PUSH_LIMITS
-        )
+    def __init__(
+        self, context: HubContext, settings: HubSettings, commands: CommandTracker
+    ) -> None:
+        """Prepare the alarms of a hub; nothing is watched yet."""
+        self.hass = context.hass
+        self._context = context
+        self._commands = commands
+        self.settings: AlarmSettings = settings.alarms
+        self.push_limits = settings.push_limits
         # At most one timer per debouncing alarm and per controller alarm.
         self._timers: dict[Alarm | ControllerState, CALLBACK_TYPE] = {}
 
@@ -72,7 +72,7 @@ class Thresholds:
     @callback
     def async_load(self) -> None:
         """Watch the limits restored with the hub's controllers and ponds."""
-        for controller in self.hub.controllers.values():
+        for controller in self._context.controllers.values():
             self._async_configure(controller, CONTROLLER_QUANTITIES)
             for pond in controller.ponds.values():
                 self._async_configure(pond, POND_QUANTITIES)
@@ -91,21 +91,21 @@ class Thresholds:
             self._async_cancel(alarm)
         if isinstance(owner, ControllerState):
             self._async_cancel(owner)
-            ir.async_delete_issue(self.hass, DOMAIN, _push_issue_id(owner))
+            async_forget_push_issue(self.hass, owner)
 
     # --- limits ------------------------------------------------------------------------
 
     @callback
     def async_set_limit(
         self, owner: Owner, reading: Reading, bound: Bound, value: float | None
-    ) -> bool:
-        """Set (None: clear) one limit by hand; return whether it changed.
+    ) -> None:
+        """Set (None: clear) one limit by hand, and push it where the options say.
 
         A limit of a quantity that species profiles set makes the profile custom.
         """
         key = limit_key(reading, bound)
         if owner.values.get(key) == value:
-            return False
+            return
         other = Bound.UPPER if bound is Bound.LOWER else Bound.LOWER
         limits: dict[Bound, float | None] = {
             bound: value,
@@ -123,13 +123,12 @@ class Thresholds:
             changes[SPECIES_PROFILE] = Profile.CUSTOM
         owner.async_update(changes)
         self._async_limits_changed(owner, (reading,))
-        return True
+        if isinstance(owner, ControllerState):
+            self._async_push(owner, (reading,))
 
     @callback
-    def async_set_profile(
-        self, controller: ControllerState, profile: Profile
-    ) -> list[Reading]:
-        """Set the limits a species profile defines; return the quantities changed."""
+    def async_set_profile(self, controller: ControllerState, profile: Profile) -> None:
+        """Set the limits a species profile defines, and push those that changed."""
         changes: dict[str, Any] = {SPECIES_PROFILE: profile}
         changed: list[Reading] = []
         for reading, limits in PROFILES.get(profile, {}).items():
@@ -145,13 +144,13 @@ class Thresholds:
                 changed.append(reading)
         controller.async_update(changes)
         self._async_limits_changed(controller, changed)
-        return changed
+        self._async_push(controller, changed)
 
     @callback
     def _async_limits_changed(self, owner: Owner, readings: Iterable[Reading]) -> None:
         for reading in readings:
             self._async_configure_one(owner, reading)
-        self.hub.async_schedule_save()
+        self._context.schedule_save()
 
     @callback
     def _async_configure(self, owner: Owner, quantities: tuple[Quantity, ...]) -> None:
@@ -306,33 +305,97 @@ class Thresholds:
     # --- pushing limits to controllers ---------------------------------------------------
 
     @callback
-    def async_push_result(
-        self, controller: ControllerState, parameter: str, error: str | None
+    def async_controller_returned(
+        self, controller: ControllerState, booted: bool
     ) -> None:
-        """Record how pushing one pair of limits went; a repair issue lists failures."""
-        if error is None:
-            controller.push_failures.pop(parameter, None)
-        else:
-            controller.push_failures[parameter] = error
-        issue_id = _push_issue_id(controller)
-        if not controller.push_failures:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_PUSH_FAILED,
-            translation_placeholders={
-                "controller": controller.name,
-                "errors": "\n".join(
-                    f"- {name}: {why}"
-                    for name, why in sorted(controller.push_failures.items())
-                ),
-            },
+        """Send limits again where a controller may have lost or missed them.
+
+        After a boot, every limit set (nothing says THRESH survives one); after an
+        outage, the quantities whose push failed, so the repair issue resolves itself.
+        """
+        self._async_push(
+            controller,
+            (
+                quantity.reading
+                for quantity in QUANTITIES.values()
+                if quantity.pushed_as is not None
+                and (
+                    quantity.pushed_as in controller.push_failures
+                    or (
+                        booted
+                        and any(
+                            controller.values.get(limit_key(quantity.reading, bound))
+                            is not None
+                            for bound in Bound
+                        )
+                    )
+                )
+            ),
         )
+
+    @callback
+    def _async_push(
+        self, controller: ControllerState, readings: Iterable[Reading]
+    ) -> None:
+        """Send changed limits that the controller can watch itself, in the background.
+
+        Only where the hub's options ask for it, and only for the quantities THRESH
+        knows (temperature, dissolved oxygen, pH). One task per change, so the entity
+        (and the user) never waits for the controller.
+        """
+        if not self.push_limits:
+            return
+        quantities = [
+            QUANTITIES[reading]
+            for reading in readings
+            if QUANTITIES[reading].pushed_as is not None
+        ]
+        if quantities:
+            _ = self._context.entry.async_create_background_task(
+                self.hass,
+                self._async_send_limits(controller, quantities),
+                f"{DOMAIN} push limits to {controller.device_id}",
+            )
+
+    async def _async_send_limits(
+        self, controller: ControllerState, quantities: list[Quantity]
+    ) -> None:
+        """Send each quantity's limits and record the outcome for the repair issue.
+
+        An unset limit is sent as the end of the range the readings may have, so the
+        controller has a real value (PROTOCOL 8.5) on which it never triggers.
+        """
+        for quantity in quantities:
+            parameter = quantity.pushed_as
+            if TYPE_CHECKING:
+                assert parameter is not None
+            spec = PLAUSIBLE_RANGES[quantity.reading]
+            lower = controller.values.get(limit_key(quantity.reading, Bound.LOWER))
+            upper = controller.values.get(limit_key(quantity.reading, Bound.UPPER))
+            command: Command | None = None
+            error: str | None = None
+            try:
+                command = await async_set_threshold(
+                    self._commands,
+                    controller,
+                    None,
+                    parameter=parameter,
+                    lower=(spec.minimum or 0) if lower is None else lower,
+                    upper=(spec.maximum or 0) if upper is None else upper,
+                    context=None,
+                )
+                await async_wait(command, until_completion=True)
+            except HomeAssistantError as err:
+                if command is not None and command.state is CommandState.CANCELLED:
+                    # Home Assistant stopped it (the hub unloads): not the
+                    # controller's fault.
+                    return
+                error = str(err)
+            if error is None:
+                controller.push_failures.pop(parameter, None)
+            else:
+                controller.push_failures[parameter] = error
+            async_update_push_issue(self.hass, controller)
 
     # --- timers ----------------------------------------------------------------------------
 
@@ -356,7 +419,3 @@ class Thresholds:
 
 def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
-
-
-def _push_issue_id(controller: ControllerState) -> str:
-    return f"{ISSUE_PUSH_FAILED}_{controller.device_id}"

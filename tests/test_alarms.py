@@ -9,6 +9,7 @@ from custom_components.future_fish.alarms import (
     CONTROLLER_QUANTITIES,
     POND_QUANTITIES,
     QUANTITIES,
+    THRESHOLD_PARAMETERS,
     Alarm,
     AlarmSettings,
     Bound,
@@ -306,7 +307,19 @@ def test_quantities_and_keys() -> None:
         Reading.WATER_LEVEL,
         Reading.FEED_LEVEL,
     ]
-    assert {q.pushed_as for q in QUANTITIES.values()} == {"temp", "do", "ph", None}
+    # PROTOCOL 5 names temp, do and ph: only those are pushed.
+    assert {q.parameter for q in QUANTITIES.values() if q.pushed} == {
+        "temp",
+        "do",
+        "ph",
+    }
+    assert THRESHOLD_PARAMETERS == {
+        "temp": Reading.TEMPERATURE,
+        "do": Reading.DISSOLVED_OXYGEN,
+        "ph": Reading.PH,
+        "turbidity": Reading.TURBIDITY,
+        "ammonia": Reading.AMMONIA,
+    }
     assert limit_key(Reading.DISSOLVED_OXYGEN, Bound.LOWER) == (
         "limit_dissolved_oxygen_lower"
     )

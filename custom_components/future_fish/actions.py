@@ -12,13 +12,13 @@ from typing import Final
 from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
+from .alarms import THRESHOLD_PARAMETERS
 from .commands import Command, CommandState, CommandTracker
 from .const import DOMAIN
 from .models import ControllerState, PondState
 from .protocol import (
     PLAUSIBLE_RANGES,
     CommandType,
-    Reading,
     distance_for_level,
     feed_parameters,
     firmware_parameters,
@@ -51,16 +51,6 @@ VALVE_COMMANDS: Final = {
     WaterAction.INLET_CLOSE: CommandType.WATER_INLET_CLOSE,
     WaterAction.OUTLET_OPEN: CommandType.WATER_OUTLET_OPEN,
     WaterAction.OUTLET_CLOSE: CommandType.WATER_OUTLET_CLOSE,
-}
-
-# Threshold parameters: the name controllers know (THRESH `p`) and the range the
-# limits must lie in. PROTOCOL 5 names temp, do and ph and allows others.
-THRESHOLD_PARAMETERS: Final = {
-    "temp": Reading.TEMPERATURE,
-    "do": Reading.DISSOLVED_OXYGEN,
-    "ph": Reading.PH,
-    "turbidity": Reading.TURBIDITY,
-    "ammonia": Reading.AMMONIA,
 }
 
 

@@ -41,59 +41,112 @@ class Quantity:
     """A monitored quantity: what its limits and its hysteresis are measured in."""
 
     reading: Reading
+    # How the logbook names it (Home Assistant does not translate logbook text).
+    label: str
     unit: str | None
     # Default hysteresis, in the quantity's unit: a little more than what a
     # healthy probe or a ripple on the water changes between two readings.
     margin: float
     # Resolution of its limits.
     step: float
-    # The parameter name of the controllers' THRESH command, for those that
-    # controllers watch themselves (PROTOCOL 5: temp, do, ph).
-    pushed_as: str | None = None
+    # Its parameter name in the controllers' THRESH command (PROTOCOL 5 names temp,
+    # do and ph and allows others), None where controllers cannot watch it.
+    parameter: str | None = None
+    # Whether the limits set in Home Assistant are sent to controllers (when the hub
+    # option says so): only for the quantities PROTOCOL 5 names.
+    pushed: bool = False
+    # The unit the logbook names a judged value in, where it says more than `unit`.
+    judged_unit: str | None = None
+
+    @property
+    def described_unit(self) -> str | None:
+        """Return the unit the logbook shows values of this quantity in."""
+        return self.judged_unit or self.unit
 
 
 CONTROLLER_QUANTITIES: Final[tuple[Quantity, ...]] = (
     Quantity(
-        reading=Reading.TEMPERATURE, unit="°C", margin=0.5, step=0.1, pushed_as="temp"
+        reading=Reading.TEMPERATURE,
+        label="Water temperature",
+        unit="°C",
+        margin=0.5,
+        step=0.1,
+        parameter="temp",
+        pushed=True,
     ),
     Quantity(
         reading=Reading.DISSOLVED_OXYGEN,
+        label="Dissolved oxygen",
         unit=UNIT_MILLIGRAMS_PER_LITER,
         margin=0.3,
         step=0.1,
-        pushed_as="do",
+        parameter="do",
+        pushed=True,
     ),
-    Quantity(reading=Reading.PH, unit=None, margin=0.1, step=0.1, pushed_as="ph"),
-    Quantity(reading=Reading.TURBIDITY, unit=UNIT_NTU, margin=5, step=1),
+    Quantity(
+        reading=Reading.PH,
+        label="pH",
+        unit=None,
+        margin=0.1,
+        step=0.1,
+        parameter="ph",
+        pushed=True,
+    ),
+    Quantity(
+        reading=Reading.TURBIDITY,
+        label="Turbidity",
+        unit=UNIT_NTU,
+        margin=5,
+        step=1,
+        parameter="turbidity",
+    ),
     Quantity(
         reading=Reading.AMMONIA,
+        label="Ammonia",
         unit=UNIT_MILLIGRAMS_PER_LITER,
         margin=0.005,
         step=0.0005,
+        parameter="ammonia",
+        # The alarm judges un-ionised ammonia (see ammonia.py).
+        judged_unit=f"{UNIT_MILLIGRAMS_PER_LITER} NH3-N",
     ),
-    Quantity(reading=Reading.BATTERY, unit="%", margin=2, step=1),
+    Quantity(reading=Reading.BATTERY, label="Battery", unit="%", margin=2, step=1),
 )
 POND_QUANTITIES: Final[tuple[Quantity, ...]] = (
-    Quantity(reading=Reading.WATER_LEVEL, unit="%", margin=2, step=1),
-    Quantity(reading=Reading.FEED_LEVEL, unit="%", margin=2, step=1),
+    Quantity(
+        reading=Reading.WATER_LEVEL, label="Water level", unit="%", margin=2, step=1
+    ),
+    Quantity(
+        reading=Reading.FEED_LEVEL, label="Feed level", unit="%", margin=2, step=1
+    ),
 )
 QUANTITIES: Final[Mapping[Reading, Quantity]] = {
     quantity.reading: quantity
     for quantity in (*CONTROLLER_QUANTITIES, *POND_QUANTITIES)
 }
+_BY_NAME: Final[Mapping[str, Quantity]] = {
+    quantity.reading.value: quantity for quantity in QUANTITIES.values()
+}
+# The THRESH parameter names and the quantities they set.
+THRESHOLD_PARAMETERS: Final[Mapping[str, Reading]] = {
+    quantity.parameter: quantity.reading
+    for quantity in QUANTITIES.values()
+    if quantity.parameter is not None
+}
 # Parameter names of controllers' own alarms besides THRESH's and the readings' own
 # names: the simulator (tools/simulator) calls the pond's sensor distance "water" and
 # its hopper level "feed".
 _ALARM_PARAMETERS: Final[Mapping[str, Reading]] = {
-    **{
-        quantity.pushed_as: quantity.reading
-        for quantity in QUANTITIES.values()
-        if quantity.pushed_as is not None
-    },
+    **THRESHOLD_PARAMETERS,
     "water": Reading.WATER_DISTANCE,
     "feed": Reading.FEED_LEVEL,
 }
 _READING_NAMES: Final = frozenset(Reading)
+
+
+def quantity_named(name: str) -> Quantity | None:
+    """Return the monitored quantity whose reading is called `name`, if any."""
+    return _BY_NAME.get(name)
 
 
 def limit_key(reading: str, bound: Bound) -> str:

@@ -8,7 +8,7 @@ other than the one commanded is ignored (8.4).
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -211,6 +211,23 @@ def url_without_secrets(url: str) -> str:
     if parts.query:
         parts = parts._replace(query=REDACTED)
     return urlunsplit(parts)
+
+
+def success_rate(commands: Iterable[Command]) -> float | None:
+    """Return the % of finished commands that completed, None if none finished.
+
+    A command Home Assistant cancelled itself (on unload) says nothing about the
+    controller, so it does not count.
+    """
+    ended = [
+        command
+        for command in commands
+        if command.is_final and command.state is not CommandState.CANCELLED
+    ]
+    if not ended:
+        return None
+    done = sum(command.state is CommandState.COMPLETED for command in ended)
+    return round(100 * done / len(ended), 1)
 
 
 def _ms_between(start: datetime | None, end: datetime | None) -> int | None:
@@ -603,15 +620,7 @@ class CommandTracker:
 
     def success_rate(self, controller: ControllerState) -> float | None:
         """Return the % of the controller's recent finished commands that succeeded."""
-        finished = [
-            command
-            for command in self.history.get(controller.device_id, ())
-            if command.state is not CommandState.CANCELLED
-        ]
-        if not finished:
-            return None
-        done = sum(command.state is CommandState.COMPLETED for command in finished)
-        return round(100 * done / len(finished), 1)
+        return success_rate(self.history.get(controller.device_id, ()))
 
     def last_command(self, controller: ControllerState) -> Command | None:
         """Return the controller's most recently changed command."""

@@ -17,11 +17,12 @@ from homeassistant.components.logbook.const import (
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
+from .alarms import quantity_named
 from .commands import EVENT_COMMAND, CommandState
 from .const import DOMAIN, EVENT_CONTROLLER_ALARM, EVENT_THRESHOLD
 from .coordinator import FutureFishHub
 from .models import PondState
-from .protocol import CommandType, Reading, water_level_percent
+from .protocol import CommandType, water_level_percent
 
 
 @dataclass(frozen=True)
@@ -86,17 +87,6 @@ ICON_COMMAND_NOT_DONE: Final = "mdi:alert-circle-outline"
 ICON_COMMAND_UNKNOWN: Final = "mdi:message-processing-outline"
 ICON_ALARM_ON: Final = "mdi:alert"
 ICON_ALARM_OFF: Final = "mdi:check-circle-outline"
-# How alarm events name a quantity, and its unit as the entities show it.
-QUANTITIES: Final[Mapping[str, tuple[str, str]]] = {
-    Reading.TEMPERATURE: ("Water temperature", " °C"),
-    Reading.DISSOLVED_OXYGEN: ("Dissolved oxygen", " mg/L"),
-    Reading.PH: ("pH", ""),
-    Reading.TURBIDITY: ("Turbidity", " NTU"),
-    Reading.AMMONIA: ("Ammonia", " mg/L NH3-N"),
-    Reading.BATTERY: ("Battery", " %"),
-    Reading.WATER_LEVEL: ("Water level", " %"),
-    Reading.FEED_LEVEL: ("Feed level", " %"),
-}
 # Where the level the user asked for (in %) is in the event's `request`.
 REQUESTED_LEVELS: Final = {
     "level": "level",
@@ -162,7 +152,10 @@ def _number(value: Any, unit: str = "") -> str:
 
 def describe_threshold(data: Mapping[str, Any]) -> str:
     """Return an alarm of ours turning on or off, in words."""
-    label, unit = QUANTITIES.get(str(data.get("quantity")), (data.get("quantity"), ""))
+    name = str(data.get("quantity"))
+    quantity = quantity_named(name)
+    label = name if quantity is None else quantity.label
+    unit = f" {quantity.described_unit}" if quantity and quantity.described_unit else ""
     value = _number(data.get("value"), unit)
     if data.get("state") != "on":
         return f"{label} alarm cleared: back within its limits at {value}"

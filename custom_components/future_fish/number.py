@@ -21,9 +21,10 @@ from .models import (
     DRAIN_TARGET,
     FEED_AMOUNT,
     FILL_TARGET,
+    GEOMETRY_RANGE,
+    POND_DEFAULTS,
     SENSOR_HEIGHT,
     TANK_DEPTH,
-    PondState,
 )
 from .protocol import PLAUSIBLE_RANGES, Reading
 
@@ -43,9 +44,9 @@ GEOMETRY_NUMBERS: Final[tuple[PondSettingDescription, ...]] = tuple(
         translation_key=key,
         device_class=NumberDeviceClass.DISTANCE,
         native_unit_of_measurement=UnitOfLength.CENTIMETERS,
-        native_min_value=1,
-        native_max_value=1000,
-        native_step=0.5,
+        native_min_value=GEOMETRY_RANGE.minimum,
+        native_max_value=GEOMETRY_RANGE.maximum,
+        native_step=GEOMETRY_RANGE.step,
         mode=NumberMode.BOX,
         entity_category=EntityCategory.CONFIG,
     )
@@ -64,7 +65,7 @@ COMMAND_NUMBERS: Final[tuple[PondSettingDescription, ...]] = (
         native_step=1,
         mode=NumberMode.BOX,
         entity_category=EntityCategory.CONFIG,
-        default=100.0,
+        default=POND_DEFAULTS[FEED_AMOUNT],
     ),
     *(
         PondSettingDescription(
@@ -76,17 +77,12 @@ COMMAND_NUMBERS: Final[tuple[PondSettingDescription, ...]] = (
             native_step=1,
             mode=NumberMode.SLIDER,
             entity_category=EntityCategory.CONFIG,
-            default=default,
+            default=POND_DEFAULTS[key],
         )
-        for key, default in ((FILL_TARGET, 80.0), (DRAIN_TARGET, 20.0))
+        for key in (FILL_TARGET, DRAIN_TARGET)
     ),
 )
 POND_NUMBERS: Final = GEOMETRY_NUMBERS + COMMAND_NUMBERS
-DEFAULTS: Final[dict[str, float]] = {
-    description.key: description.default
-    for description in POND_NUMBERS
-    if description.default is not None
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,12 +124,6 @@ def _limit_numbers(quantities: tuple[Quantity, ...]) -> tuple[LimitDescription, 
 
 CONTROLLER_LIMIT_NUMBERS: Final = _limit_numbers(CONTROLLER_QUANTITIES)
 POND_LIMIT_NUMBERS: Final = _limit_numbers(POND_QUANTITIES)
-
-
-def pond_setting(pond: PondState, key: str) -> float:
-    """Return a pond's command setting: what the user set, or its default."""
-    value: float | None = pond.values.get(key)
-    return DEFAULTS[key] if value is None else value
 
 
 async def async_setup_entry(

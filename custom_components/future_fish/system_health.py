@@ -12,7 +12,7 @@ from homeassistant.components.system_health import SystemHealthRegistration
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .commands import CommandState
+from .commands import success_rate
 from .const import DOMAIN
 from .coordinator import FutureFishHub
 
@@ -45,13 +45,6 @@ async def system_health_info(hass: HomeAssistant) -> dict[str, Any]:
         )
         if command.created_at >= since
     ]
-    # As the Command success rate sensor: a command Home Assistant cancelled itself
-    # (on unload) says nothing about the controller.
-    ended = [
-        command
-        for command in commands
-        if command.is_final and command.state is not CommandState.CANCELLED
-    ]
     info |= {
         "topic_prefixes": ", ".join(hub.prefix for hub in hubs),
         "mqtt_connected": all(hub.connected for hub in hubs),
@@ -59,7 +52,6 @@ async def system_health_info(hass: HomeAssistant) -> dict[str, Any]:
         "controllers_known": len(controllers),
         "commands_last_hour": len(commands),
     }
-    if ended:
-        completed = sum(command.state is CommandState.COMPLETED for command in ended)
-        info["command_success_rate"] = f"{round(100 * completed / len(ended), 1):g} %"
+    if (rate := success_rate(commands)) is not None:
+        info["command_success_rate"] = f"{rate:g} %"
     return info

@@ -318,9 +318,9 @@ class Thresholds:
             (
                 quantity.reading
                 for quantity in QUANTITIES.values()
-                if quantity.pushed_as is not None
+                if quantity.pushed
                 and (
-                    quantity.pushed_as in controller.push_failures
+                    quantity.parameter in controller.push_failures
                     or (
                         booted
                         and any(
@@ -346,9 +346,7 @@ class Thresholds:
         if not self.push_limits:
             return
         quantities = [
-            QUANTITIES[reading]
-            for reading in readings
-            if QUANTITIES[reading].pushed_as is not None
+            QUANTITIES[reading] for reading in readings if QUANTITIES[reading].pushed
         ]
         if quantities:
             _ = self._context.entry.async_create_background_task(
@@ -366,7 +364,7 @@ class Thresholds:
         controller has a real value (PROTOCOL 8.5) on which it never triggers.
         """
         for quantity in quantities:
-            parameter = quantity.pushed_as
+            parameter = quantity.parameter
             if TYPE_CHECKING:
                 assert parameter is not None
             spec = PLAUSIBLE_RANGES[quantity.reading]

@@ -1460,7 +1460,7 @@ async def test_answer_before_publish_returns(
     assert mqtt_mock.async_publish.call_count == 2
     assert command.state is CommandState.ACKNOWLEDGED
     assert [event.data["state"] for event in events] == ["completed"]
-    assert pond_of(hub).values[INLET_VALVE] is True
+    assert pond_of(hub).inlet_valve is True
 
 
 # --- valves ---------------------------------------------------------------------------
@@ -1496,8 +1496,8 @@ async def test_valve_positions(
     command = await water(action, position=2)(hub)
     answer(hass, "complete", command)
     await hass.async_block_till_done()
-    assert pond.values[key] is value
-    assert INLET_VALVE not in pond_of(hub, 1).values
+    assert getattr(pond, key) is value
+    assert pond_of(hub, 1).inlet_valve is None
     assert OUTLET_VALVE not in pond_of(hub, 1).values
 
 
@@ -1784,10 +1784,7 @@ async def test_listeners_and_last_command(
         ("REBOOT", CommandState.SENT),
     ]
     assert hub.commands.last_command(controller) is restarting
-    assert controller.values["last_command"] == (
-        restarting,
-        CommandState.ACKNOWLEDGED,
-    )
+    assert restarting.state is CommandState.ACKNOWLEDGED
 
 
 async def test_sensors_do_not_disturb_commands(

@@ -26,8 +26,9 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish.const import DOMAIN
-from custom_components.future_fish.dawn import OXYGEN_LOWER_LIMIT, night_at
+from custom_components.future_fish.dawn import night_at
 from custom_components.future_fish.forecast import Forecast, NightFit
+from custom_components.future_fish.models import DISSOLVED_OXYGEN_LOWER
 
 from .command_helpers import current
 from .common import DEVICE_ID, SENSORS_B, STARTUP, send, setup_hub
@@ -196,7 +197,9 @@ async def test_location_without_sun_events(hass: HomeAssistant) -> None:
 
 def set_limit(entry: MockConfigEntry, limit: float | None) -> None:
     """Set the controller's dissolved-oxygen lower limit, as the alarms' number does."""
-    entry.runtime_data.controllers[DEVICE_ID].async_update({OXYGEN_LOWER_LIMIT: limit})
+    entry.runtime_data.controllers[DEVICE_ID].async_update(
+        {DISSOLVED_OXYGEN_LOWER: limit}
+    )
 
 
 async def reading(

@@ -1,6 +1,6 @@
 """Binary sensors: online, alarms, and whether a controller's oxygen will crash."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -15,45 +15,136 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Quantity, alarm_key
 from .coordinator import FutureFishConfigEntry
-from .dawn import DAWN_OXYGEN, OXYGEN_LOWER_LIMIT, oxygen_lower_limit
-from .entity import FutureFishEntity, async_setup_device_entities
-from .forecast import Forecast
-from .models import AVAILABILITY, CONNECTIVITY, CONTROLLER_ALARM
+from .dawn import oxygen_lower_limit
+from .entity import (
+    FutureFishEntity,
+    FutureFishEntityDescription,
+    async_setup_device_entities,
+)
+from .models import (
+    AVAILABILITY,
+    CONNECTIVITY,
+    CONTROLLER_ALARM,
+    DAWN_OXYGEN,
+    DISSOLVED_OXYGEN_LOWER,
+    ControllerState,
+    Observable,
+)
 from .protocol import Reading
 
 PARALLEL_UPDATES = 0
 
-CONNECTIVITY_SENSOR: Final = BinarySensorEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class FutureFishBinarySensorDescription[StateT: Observable](
+    BinarySensorEntityDescription, FutureFishEntityDescription
+):
+    """A binary sensor of a controller or a pond (`StateT`), and how it decides."""
+
+    is_on_fn: Callable[[StateT], bool | None]
+    attributes_fn: Callable[[StateT], Mapping[str, Any] | None] = lambda _: None
+
+
+def _oxygen_crash_expected(controller: ControllerState) -> bool | None:
+    """Return whether oxygen is expected below the lower limit at sunrise.
+
+    Unknown while either is: by day, early in the night, or with no limit set.
+    """
+    forecast = controller.dawn_oxygen
+    limit = oxygen_lower_limit(controller)
+    if forecast is None or limit is None:
+        return None
+    return forecast.value < limit
+
+
+def _controller_alarm_attributes(
+    controller: ControllerState,
+) -> Mapping[str, Any] | None:
+    alarm = controller.controller_alarm
+    if alarm is None:
+        return None
+    return {
+        "parameter": alarm.parameter,
+        "value": alarm.value,
+        "lower": alarm.lower,
+        "upper": alarm.upper,
+        "pond": alarm.pond,
+        "message": alarm.message,
+        "controller_time": alarm.timestamp,
+        "received": controller.controller_alarm_at,
+    }
+
+
+# On while the controller reports within the heartbeat timeout. It stays available
+# while the controller is offline, since "offline" is exactly what it reports; only
+# without the broker nothing can be known (see FutureFishConnectivity).
+CONNECTIVITY_SENSOR: Final = FutureFishBinarySensorDescription[ControllerState](
     key=AVAILABILITY,
     translation_key=CONNECTIVITY,
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
+    is_on_fn=lambda controller: controller.online,
 )
-OXYGEN_CRASH_EXPECTED: Final = BinarySensorEntityDescription(
-    key="oxygen_crash_expected",
-    translation_key="oxygen_crash_expected",
-    device_class=BinarySensorDeviceClass.PROBLEM,
+CONTROLLER_SENSORS: Final[
+    tuple[FutureFishBinarySensorDescription[ControllerState], ...]
+] = (
+    FutureFishBinarySensorDescription(
+        key="oxygen_crash_expected",
+        translation_key="oxygen_crash_expected",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        watched=(DAWN_OXYGEN, DISSOLVED_OXYGEN_LOWER),
+        is_on_fn=_oxygen_crash_expected,
+    ),
+    # On while an alarm the controller raised itself lasts. The protocol has no
+    # message that ends one: it ends when a reading is back within the limits it
+    # named, or some minutes after it was last raised (see thresholds.py).
+    FutureFishBinarySensorDescription(
+        key=CONTROLLER_ALARM,
+        translation_key=CONTROLLER_ALARM,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda controller: controller.controller_alarm is not None,
+        attributes_fn=_controller_alarm_attributes,
+    ),
 )
-CONTROLLER_ALARM_SENSOR: Final = BinarySensorEntityDescription(
-    key=CONTROLLER_ALARM,
-    translation_key=CONTROLLER_ALARM,
-    device_class=BinarySensorDeviceClass.PROBLEM,
-)
 
 
-@dataclass(frozen=True, kw_only=True)
-class AlarmDescription(BinarySensorEntityDescription):
-    """The threshold alarm of one monitored quantity."""
+def _alarm_sensors(
+    quantities: tuple[Quantity, ...],
+) -> tuple[FutureFishBinarySensorDescription[Observable], ...]:
+    """Return the threshold alarm of each quantity.
 
-    reading: Reading
+    On while the quantity is outside its limits, debounced, with hysteresis; unknown
+    until a reading has been compared with a limit. Written only when the alarm
+    changes, not for every reading.
+    """
 
+    def is_on(reading: Reading) -> Callable[[Observable], bool | None]:
+        def alarm_is_on(state: Observable) -> bool | None:
+            alarm = state.alarms.get(reading)
+            return None if alarm is None else alarm.is_on
 
-def _alarm_sensors(quantities: tuple[Quantity, ...]) -> tuple[AlarmDescription, ...]:
+        return alarm_is_on
+
+    def attributes(
+        reading: Reading,
+    ) -> Callable[[Observable], Mapping[str, Any] | None]:
+        def alarm_attributes(state: Observable) -> Mapping[str, Any] | None:
+            alarm = state.alarms.get(reading)
+            if alarm is None or alarm.is_on is None:
+                return None
+            return {
+                "value": alarm.value,
+                "limit": alarm.bound if alarm.is_on else None,
+                "limit_value": alarm.limit if alarm.is_on else None,
+                "since": alarm.since,
+            }
+
+        return alarm_attributes
+
     return tuple(
-        AlarmDescription(
+        FutureFishBinarySensorDescription(
             key=alarm_key(quantity.reading),
             translation_key=alarm_key(quantity.reading),
-            reading=quantity.reading,
             device_class=BinarySensorDeviceClass.PROBLEM,
             # Like the battery level itself: about the equipment, not the water.
             entity_category=(
@@ -61,6 +152,8 @@ def _alarm_sensors(quantities: tuple[Quantity, ...]) -> tuple[AlarmDescription, 
                 if quantity.reading is Reading.BATTERY
                 else None
             ),
+            is_on_fn=is_on(quantity.reading),
+            attributes_fn=attributes(quantity.reading),
         )
         for quantity in quantities
     )
@@ -76,123 +169,42 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add connectivity, alarm and oxygen crash sensors for every controller and pond."""
+    controller_sensors: tuple[FutureFishBinarySensorDescription[Any], ...] = (
+        *CONTROLLER_ALARM_SENSORS,
+        *CONTROLLER_SENSORS,
+    )
     async_setup_device_entities(
         entry,
         async_add_entities,
-        FutureFishAlarm,
-        CONTROLLER_ALARM_SENSORS,
+        FutureFishBinarySensor,
+        controller_sensors,
         POND_ALARM_SENSORS,
     )
-    for entity_class, description in (
-        (FutureFishConnectivity, CONNECTIVITY_SENSOR),
-        (FutureFishOxygenCrashExpected, OXYGEN_CRASH_EXPECTED),
-        (FutureFishControllerAlarm, CONTROLLER_ALARM_SENSOR),
-    ):
-        async_setup_device_entities(
-            entry,
-            async_add_entities,
-            entity_class,
-            (description,),
-            (),
-        )
+    async_setup_device_entities(
+        entry, async_add_entities, FutureFishConnectivity, (CONNECTIVITY_SENSOR,), ()
+    )
 
 
-class FutureFishConnectivity(FutureFishEntity, BinarySensorEntity):
-    """On while the controller reports within the heartbeat timeout.
+class FutureFishBinarySensor(FutureFishEntity, BinarySensorEntity):
+    """A binary sensor that reads its state from a controller's or pond's state."""
 
-    Unlike the other entities it stays available while the controller is offline,
-    since "offline" is exactly what it reports; only without the broker nothing can
-    be known.
-    """
+    entity_description: FutureFishBinarySensorDescription[Any]
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state (None: unknown)."""
+        return self.entity_description.is_on_fn(self.observed)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return the details of what the state shows, where there are any."""
+        return self.entity_description.attributes_fn(self.observed)
+
+
+class FutureFishConnectivity(FutureFishBinarySensor):
+    """Whether the controller is online; known whenever the broker is connected."""
 
     @property
     def available(self) -> bool:
         """Return whether the hub is connected to the broker."""
         return self.hub.connected
-
-    @property
-    def is_on(self) -> bool:
-        """Return whether the controller is online."""
-        return self.controller.online
-
-
-class FutureFishOxygenCrashExpected(FutureFishEntity, BinarySensorEntity):
-    """On when the dawn forecast is below the dissolved-oxygen lower limit.
-
-    Unknown while either is: by day, early in the night, or with no limit set.
-    """
-
-    @property
-    def watched_keys(self) -> tuple[str, ...]:
-        """Return the forecast and the limit it is compared with."""
-        return (DAWN_OXYGEN, OXYGEN_LOWER_LIMIT)
-
-    @property
-    def is_on(self) -> bool | None:
-        """Return whether oxygen is expected below the limit at sunrise."""
-        forecast: Forecast | None = self.controller.values.get(DAWN_OXYGEN)
-        limit = oxygen_lower_limit(self.controller)
-        if forecast is None or limit is None:
-            return None
-        return forecast.value < limit
-
-
-class FutureFishAlarm(FutureFishEntity, BinarySensorEntity):
-    """On while a quantity is outside its limits, debounced, with hysteresis.
-
-    Unknown until a reading has been compared with a limit: after a start, while the
-    value is unknown, and while the quantity has no limit. Written only when the
-    alarm changes, not for every reading.
-    """
-
-    entity_description: AlarmDescription
-
-    @property
-    def is_on(self) -> bool | None:
-        """Return whether the alarm is on."""
-        alarm = self.observed.alarms.get(self.entity_description.reading)
-        return None if alarm is None else alarm.is_on
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Return the reading that changed the alarm, the limit crossed and since when."""
-        alarm = self.observed.alarms.get(self.entity_description.reading)
-        if alarm is None or alarm.is_on is None:
-            return None
-        return {
-            "value": alarm.value,
-            "limit": alarm.bound if alarm.is_on else None,
-            "limit_value": alarm.limit if alarm.is_on else None,
-            "since": alarm.since,
-        }
-
-
-class FutureFishControllerAlarm(FutureFishEntity, BinarySensorEntity):
-    """On while an alarm the controller raised itself lasts.
-
-    The protocol has no message that ends an alarm: it ends when a reading is back
-    within the limits the alarm named, or, for one that names no reading or limit,
-    some minutes after the controller last raised it (see `thresholds`).
-    """
-
-    @property
-    def is_on(self) -> bool:
-        """Return whether the controller's alarm lasts."""
-        return self.controller.controller_alarm is not None
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Return what the controller said about its alarm."""
-        alarm = self.controller.controller_alarm
-        if alarm is None:
-            return None
-        return {
-            "parameter": alarm.parameter,
-            "value": alarm.value,
-            "lower": alarm.lower,
-            "upper": alarm.upper,
-            "pond": alarm.pond,
-            "message": alarm.message,
-            "controller_time": alarm.timestamp,
-            "received": self.controller.controller_alarm_at,
-        }

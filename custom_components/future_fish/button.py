@@ -7,7 +7,7 @@ controller's Last command sensor.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.button.const import ButtonDeviceClass
@@ -19,44 +19,45 @@ from . import actions
 from .actions import WaterAction
 from .commands import Command, CommandTracker
 from .coordinator import FutureFishConfigEntry
-from .entity import FutureFishEntity, async_setup_device_entities
-from .models import DRAIN_TARGET, FEED_AMOUNT, FILL_TARGET, ControllerState, PondState
+from .entity import (
+    FutureFishEntity,
+    FutureFishEntityDescription,
+    async_setup_device_entities,
+)
+from .models import (
+    DRAIN_TARGET,
+    FEED_AMOUNT,
+    FILL_TARGET,
+    ControllerState,
+    Observable,
+    PondState,
+)
 
 # Each press waits for its own acknowledgement; presses on different ponds must not
 # queue behind each other (the hub refuses conflicting commands itself).
 PARALLEL_UPDATES = 0
 
-type PondSender = Callable[
-    [CommandTracker, PondState, Context | None], Awaitable[Command]
-]
-type ControllerSender = Callable[
-    [CommandTracker, ControllerState, Context | None], Awaitable[Command]
-]
-
 
 @dataclass(frozen=True, kw_only=True)
-class PondButtonDescription(ButtonEntityDescription):
-    """A button of a pond and the command it sends, with the pond's settings."""
+class FutureFishButtonDescription[StateT: Observable](
+    ButtonEntityDescription, FutureFishEntityDescription
+):
+    """A button of a controller or a pond (`StateT`) and the command it sends."""
 
-    send_fn: PondSender
-
-
-@dataclass(frozen=True, kw_only=True)
-class ControllerButtonDescription(ButtonEntityDescription):
-    """A button of a controller and the command it sends."""
-
-    send_fn: ControllerSender
+    send_fn: Callable[[CommandTracker, StateT, Context | None], Awaitable[Command]]
+    # A button shows only when it was last pressed.
+    watched: tuple[str, ...] | None = ()
 
 
-POND_BUTTONS: Final[tuple[PondButtonDescription, ...]] = (
-    PondButtonDescription(
+POND_BUTTONS: Final[tuple[FutureFishButtonDescription[PondState], ...]] = (
+    FutureFishButtonDescription(
         key="feed",
         translation_key="feed",
         send_fn=lambda commands, pond, context: actions.async_feed(
             commands, pond, pond.setting(FEED_AMOUNT), context
         ),
     ),
-    PondButtonDescription(
+    FutureFishButtonDescription(
         key="fill",
         translation_key="fill",
         send_fn=lambda commands, pond, context: actions.async_water(
@@ -67,7 +68,7 @@ POND_BUTTONS: Final[tuple[PondButtonDescription, ...]] = (
             level=pond.setting(FILL_TARGET),
         ),
     ),
-    PondButtonDescription(
+    FutureFishButtonDescription(
         key="drain",
         translation_key="drain",
         send_fn=lambda commands, pond, context: actions.async_water(
@@ -78,7 +79,7 @@ POND_BUTTONS: Final[tuple[PondButtonDescription, ...]] = (
             level=pond.setting(DRAIN_TARGET),
         ),
     ),
-    PondButtonDescription(
+    FutureFishButtonDescription(
         key="flush",
         translation_key="flush",
         send_fn=lambda commands, pond, context: actions.async_water(
@@ -92,8 +93,8 @@ POND_BUTTONS: Final[tuple[PondButtonDescription, ...]] = (
     ),
 )
 
-CONTROLLER_BUTTONS: Final[tuple[ControllerButtonDescription, ...]] = (
-    ControllerButtonDescription(
+CONTROLLER_BUTTONS: Final[tuple[FutureFishButtonDescription[ControllerState], ...]] = (
+    FutureFishButtonDescription(
         key="reboot",
         translation_key="reboot",
         device_class=ButtonDeviceClass.RESTART,
@@ -110,48 +111,18 @@ async def async_setup_entry(
 ) -> None:
     """Add the buttons of every controller and pond, now and as they appear."""
     async_setup_device_entities(
-        entry, async_add_entities, FutureFishPondButton, (), POND_BUTTONS
-    )
-    async_setup_device_entities(
-        entry, async_add_entities, FutureFishControllerButton, CONTROLLER_BUTTONS, ()
+        entry, async_add_entities, FutureFishButton, CONTROLLER_BUTTONS, POND_BUTTONS
     )
 
 
 class FutureFishButton(FutureFishEntity, ButtonEntity):
     """A button that sends one command and waits for its acknowledgement."""
 
-    @property
-    def watched_keys(self) -> tuple[str, ...]:
-        """Return nothing: a button shows only when it was last pressed."""
-        return ()
-
-    async def _async_send(self) -> Command:
-        raise NotImplementedError
+    entity_description: FutureFishButtonDescription[Any]
 
     async def async_press(self) -> None:
         """Send the command; a refusal or a missing acknowledgement raises."""
-        command = await self._async_send()
+        command = await self.entity_description.send_fn(
+            self.hub.commands, self.observed, self._context
+        )
         await actions.async_wait(command, until_completion=False)
-
-
-class FutureFishPondButton(FutureFishButton):
-    """A button of a pond."""
-
-    entity_description: PondButtonDescription
-    pond: PondState
-
-    async def _async_send(self) -> Command:
-        return await self.entity_description.send_fn(
-            self.hub.commands, self.pond, self._context
-        )
-
-
-class FutureFishControllerButton(FutureFishButton):
-    """A button of a controller."""
-
-    entity_description: ControllerButtonDescription
-
-    async def _async_send(self) -> Command:
-        return await self.entity_description.send_fn(
-            self.hub.commands, self.controller, self._context
-        )

@@ -277,6 +277,8 @@ class CommandTracker:
         self.settings = settings
         self.active: dict[str, Command] = {}
         self.history: dict[str, deque[Command]] = {}
+        # Each controller's most recently changed command.
+        self._last: dict[str, Command] = {}
         self.unknown_answers = 0
         self._slots: dict[tuple[str, int | None, str], Command] = {}
         self._timers: dict[str, CALLBACK_TYPE] = {}
@@ -592,7 +594,7 @@ class CommandTracker:
         effect = VALVE_EFFECTS.get(command.command_type)
         pond = command.controller.ponds.get(command.pond or 0)
         if state is CommandState.COMPLETED and effect and pond is not None:
-            pond.async_update({effect[0]: effect[1]})
+            setattr(pond, *effect)
         self.hass.bus.async_fire(
             EVENT_COMMAND, command.as_dict(), context=command.context
         )
@@ -614,7 +616,9 @@ class CommandTracker:
         return lambda: self._listeners.remove(listener)
 
     def _notify(self, command: Command) -> None:
-        command.controller.async_update({LAST_COMMAND: (command, command.state)})
+        self._last[command.controller.device_id] = command
+        # Also when the same command changed state: its sensors show the state.
+        command.controller.async_notify((LAST_COMMAND,))
         for listener in self._listeners:
             listener(command)
 
@@ -624,13 +628,13 @@ class CommandTracker:
 
     def last_command(self, controller: ControllerState) -> Command | None:
         """Return the controller's most recently changed command."""
-        value = controller.values.get(LAST_COMMAND)
-        return None if value is None else value[0]
+        return self._last.get(controller.device_id)
 
     @callback
     def async_forget(self, controller: ControllerState) -> None:
         """Drop the history of a controller that was removed."""
         self.history.pop(controller.device_id, None)
+        self._last.pop(controller.device_id, None)
 
     @callback
     def async_stop(self) -> None:

@@ -3,7 +3,7 @@
 Sunset and sunrise come from Home Assistant's own location through its sun helpers,
 so the forecast works whether or not the `sun` integration is set up. Each night,
 every dissolved-oxygen reading a controller sends goes into its `NightFit`; the
-forecast is published on the controller's state (key DAWN_OXYGEN) for the sensor and
+forecast is published on the controller's state (`dawn_oxygen`) for the sensor and
 the "Oxygen crash expected" problem sensor, and withdrawn at sunrise.
 """
 
@@ -27,10 +27,6 @@ from .forecast import Forecast, NightFit
 from .models import DISSOLVED_OXYGEN_LOWER, ControllerState
 from .protocol import Reading
 
-# The controller's current Forecast, None while there is none.
-DAWN_OXYGEN: Final = "dawn_oxygen"
-# The controller's dissolved-oxygen lower limit (mg/L), which the alarms' number sets.
-OXYGEN_LOWER_LIMIT: Final = DISSOLVED_OXYGEN_LOWER
 STORAGE_VERSION: Final = 1
 # Thousands of controllers report every 30 s: the nights are written at most every
 # five minutes (and at once when Home Assistant stops), as losing a few minutes of
@@ -51,7 +47,7 @@ class StoredNights(TypedDict):
 
 def oxygen_lower_limit(controller: ControllerState) -> float | None:
     """Return the dissolved-oxygen lower limit set for a controller, if any."""
-    limit: float | None = controller.values.get(OXYGEN_LOWER_LIMIT)
+    limit: float | None = controller.values.get(DISSOLVED_OXYGEN_LOWER)
     return limit
 
 
@@ -197,8 +193,8 @@ class DawnForecaster:
     def _async_publish(
         self, controller: ControllerState, forecast: Forecast | None
     ) -> None:
-        if _shown(forecast) != _shown(controller.values.get(DAWN_OXYGEN)):
-            controller.async_update({DAWN_OXYGEN: forecast})
+        if _shown(forecast) != _shown(controller.dawn_oxygen):
+            controller.dawn_oxygen = forecast
 
     @callback
     def _async_schedule_save(self) -> None:

@@ -1,28 +1,18 @@
 """Diagnostics: what the hub knows, what arrived, and what was dropped and why."""
 
-from datetime import datetime
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .commands import Command, url_without_secrets
+from .commands import url_without_secrets
 from .const import CONF_FIRMWARE_MANIFEST_URL, DOMAIN
 from .coordinator import FutureFishConfigEntry, FutureFishHub
 from .models import IP_ADDRESS, ControllerState, MessageStats, parse_device_key
 
 # Where a controller is and which network it uses is nobody else's business.
 TO_REDACT = {IP_ADDRESS, "wifi_ssid"}
-
-
-def _jsonable(value: Any) -> Any:
-    """Return a value as diagnostics can show it."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple) and value and isinstance(value[0], Command):
-        return value[0].as_dict()
-    return value
 
 
 def _stats(stats: MessageStats) -> dict[str, Any]:
@@ -36,7 +26,7 @@ def _stats(stats: MessageStats) -> dict[str, Any]:
 
 
 def _controller(controller: ControllerState) -> dict[str, Any]:
-    return {
+    shown: dict[str, Any] = {
         "device_id": controller.device_id,
         "topic_id": controller.topic_id,
         "name": controller.name,
@@ -49,16 +39,24 @@ def _controller(controller: ControllerState) -> dict[str, Any]:
         "firmware_version": controller.firmware_version,
         "hardware_version": controller.hardware_version,
         "device_type": controller.device_type,
-        "values": async_redact_data(
-            {key: _jsonable(value) for key, value in controller.values.items()},
-            TO_REDACT,
-        ),
+        "ip_address": controller.ip_address,
+        "species_profile": controller.species_profile,
+        "values": controller.values,
+        "dawn_oxygen": controller.dawn_oxygen and controller.dawn_oxygen.value,
         "ponds": {
-            position: {key: _jsonable(value) for key, value in pond.values.items()}
+            position: pond.values
+            | {
+                "inlet_valve": pond.inlet_valve,
+                "outlet_valve": pond.outlet_valve,
+                "feed_given_today": pond.feed_given_today,
+                "feedings_today": pond.feedings_today,
+            }
             for position, pond in controller.ponds.items()
         },
         "stats": _stats(controller.stats),
     }
+    redacted: dict[str, Any] = async_redact_data(shown, TO_REDACT)
+    return redacted
 
 
 def _commands(hub: FutureFishHub, controller: ControllerState) -> dict[str, Any]:
@@ -72,6 +70,9 @@ def _commands(hub: FutureFishHub, controller: ControllerState) -> dict[str, Any]
             command.as_dict() | {"late_answers": command.late_answers}
             for command in hub.commands.history.get(controller.device_id, ())
         ],
+        "last": None
+        if (last := hub.commands.last_command(controller)) is None
+        else last.as_dict(),
         "success_rate": hub.commands.success_rate(controller),
     }
 

@@ -1,7 +1,8 @@
 """Base entity of Future Fish controllers and ponds."""
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -10,7 +11,18 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .coordinator import FutureFishConfigEntry, FutureFishHub
-from .models import AVAILABILITY, ControllerState, Observable, PondState
+from .models import AVAILABILITY, ControllerState, PondState
+
+
+@dataclass(frozen=True, kw_only=True)
+class FutureFishEntityDescription(EntityDescription):
+    """What every Future Fish entity adds to Home Assistant's description."""
+
+    # The state keys whose changes the entity shows; its own key when None.
+    watched: tuple[str, ...] | None = None
+    # What Home Assistant itself keeps (settings, records, command history) stays
+    # shown while the controller is offline.
+    available_offline: bool = False
 
 
 class FutureFishEntity(Entity):
@@ -22,12 +34,13 @@ class FutureFishEntity(Entity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    entity_description: FutureFishEntityDescription
 
     def __init__(
         self,
         hub: FutureFishHub,
         controller: ControllerState,
-        description: EntityDescription,
+        description: FutureFishEntityDescription,
         pond: PondState | None = None,
     ) -> None:
         """Describe the entity `description` of a controller or a pond."""
@@ -40,29 +53,23 @@ class FutureFishEntity(Entity):
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device_key)})
 
     @property
-    def observed(self) -> Observable:
+    def observed(self) -> ControllerState | PondState:
         """Return the state object whose values this entity shows."""
         return self.controller if self.pond is None else self.pond
 
     @property
-    def watched_keys(self) -> Iterable[str]:
-        """Return the value keys whose changes this entity shows."""
-        return (self.entity_description.key,)
-
-    @property
     def available(self) -> bool:
-        """Return whether the controller is online (it never is without the broker)."""
-        return self.controller.online
-
-    @property
-    def observed_value(self) -> Any:
-        """Return the value this entity shows."""
-        return self.observed.values.get(self.entity_description.key)
+        """Return whether the controller is online, or the value is Home Assistant's."""
+        return self.entity_description.available_offline or self.controller.online
 
     async def async_added_to_hass(self) -> None:
         """Start listening to the values this entity shows and to availability."""
+        description = self.entity_description
+        watched = (
+            (description.key,) if description.watched is None else description.watched
+        )
         self.async_on_remove(
-            self.observed.async_listen(self.watched_keys, self.async_write_ha_state)
+            self.observed.async_listen(watched, self.async_write_ha_state)
         )
         self.async_on_remove(
             self.controller.async_listen((AVAILABILITY,), self.async_write_ha_state)
@@ -78,7 +85,7 @@ class ClearableLimit(Protocol):
 
 
 @callback
-def async_setup_device_entities[DescriptionT: EntityDescription](
+def async_setup_device_entities[DescriptionT: FutureFishEntityDescription](
     entry: FutureFishConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     entity_class: Callable[..., FutureFishEntity],

@@ -21,8 +21,6 @@ from .models import PondState
 from .protocol import CommandType
 
 # Keys of a pond's values: grams and number of completed feeds today.
-FEED_GIVEN_TODAY: Final = "feed_given_today"
-FEEDINGS_TODAY: Final = "feedings_today"
 STORAGE_VERSION: Final = 1
 # Feeds are rare; a short delay only batches a burst of them.
 SAVE_DELAY: Final = 10
@@ -65,12 +63,8 @@ class FeedingRecords:
         if stored is not None and stored["day"] == self._day.isoformat():
             for pond in self._ponds():
                 if (totals := stored["ponds"].get(pond.device_key)) is not None:
-                    pond.async_update(
-                        {
-                            FEED_GIVEN_TODAY: totals["grams"],
-                            FEEDINGS_TODAY: totals["feedings"],
-                        }
-                    )
+                    pond.feed_given_today = totals["grams"]
+                    pond.feedings_today = totals["feedings"]
         self._unsubscribe = [
             self._commands.async_add_listener(self._async_command_changed),
             # One timer for the whole hub, however many ponds it has.
@@ -103,13 +97,8 @@ class FeedingRecords:
             return
         # Midnight's timer may not have run yet (a suspended host).
         self._async_start_day(dt_util.now().date())
-        pond.async_update(
-            {
-                FEED_GIVEN_TODAY: pond.values.get(FEED_GIVEN_TODAY, 0.0)
-                + float(command.parameters["amount"]),
-                FEEDINGS_TODAY: pond.values.get(FEEDINGS_TODAY, 0) + 1,
-            }
-        )
+        pond.feed_given_today += float(command.parameters["amount"])
+        pond.feedings_today += 1
         self._store.async_delay_save(self._stored_data, SAVE_DELAY)
 
     @callback
@@ -123,8 +112,8 @@ class FeedingRecords:
             return
         self._day = today
         for pond in self._ponds():
-            if pond.values.get(FEEDINGS_TODAY):
-                pond.async_update({FEED_GIVEN_TODAY: 0.0, FEEDINGS_TODAY: 0})
+            pond.feed_given_today = 0
+            pond.feedings_today = 0
         self._store.async_delay_save(self._stored_data, SAVE_DELAY)
 
     def _ponds(self) -> list[PondState]:
@@ -139,10 +128,10 @@ class FeedingRecords:
             "day": self._day.isoformat(),
             "ponds": {
                 pond.device_key: {
-                    "grams": pond.values[FEED_GIVEN_TODAY],
-                    "feedings": pond.values[FEEDINGS_TODAY],
+                    "grams": pond.feed_given_today,
+                    "feedings": pond.feedings_today,
                 }
                 for pond in self._ponds()
-                if pond.values.get(FEEDINGS_TODAY)
+                if pond.feedings_today
             },
         }

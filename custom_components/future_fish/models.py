@@ -4,13 +4,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Self, overload
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import ServiceValidationError
 
 from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Alarm, Bound, limit_key
 from .const import DOMAIN, LOGGER
+from .forecast import Forecast
 from .protocol import (
     ControllerAlarm,
     Identity,
@@ -20,6 +21,9 @@ from .protocol import (
     is_mac,
     water_level_percent,
 )
+from .species import Profile
+
+type Value = float | None
 
 # Listening to this key means hearing about availability changes.
 AVAILABILITY: Final = "available"
@@ -69,8 +73,6 @@ POND_LIMITS: Final = tuple(
 # with `controller.values.get(DISSOLVED_OXYGEN_LOWER)`, follow it with
 # `controller.async_listen((DISSOLVED_OXYGEN_LOWER,), ...)`.
 DISSOLVED_OXYGEN_LOWER: Final = limit_key(Reading.DISSOLVED_OXYGEN, Bound.LOWER)
-# The species profile the controller's limits were set from (a species.Profile value).
-SPECIES_PROFILE: Final = "species_profile"
 # What the user sets per pond and Home Assistant keeps (the controller never knows).
 POND_SETTINGS: Final = (
     SENSOR_HEIGHT,
@@ -80,20 +82,12 @@ POND_SETTINGS: Final = (
     DRAIN_TARGET,
     *POND_LIMITS,
 )
-# The same per controller.
-CONTROLLER_SETTINGS: Final = (SPECIES_PROFILE, *CONTROLLER_LIMITS)
 # Listening to this key means hearing about the controller's own alarm (`threshold`).
 CONTROLLER_ALARM: Final = "controller_alarm"
-# The last confirmed valve positions (True open), set only by completed commands.
-INLET_VALVE: Final = "inlet_valve"
-OUTLET_VALVE: Final = "outlet_valve"
-LAST_SEEN: Final = "last_seen"
 FREE_HEAP: Final = "free_heap"
-IP_ADDRESS: Final = "ip_address"
-# The controller's most recently changed command, as (command, its state).
+# The tracker tells about every state change of a controller's commands under this key
+# (the commands themselves are the tracker's).
 LAST_COMMAND: Final = "last_command"
-# The firmware version the controller reported last (startup, heartbeat, sensors).
-FIRMWARE_VERSION: Final = "firmware_version"
 
 # One warning per controller and field per hour is enough to notice a broken probe
 # without flooding the log at one message every few seconds.
@@ -108,7 +102,8 @@ class Observable:
 
     def __init__(self) -> None:
         """Start empty."""
-        self.values: dict[str, Any] = {}
+        # Readings and settings by key (None: a level that cannot be computed).
+        self.values: dict[str, Value] = {}
         self._listeners: dict[str, list[CALLBACK_TYPE]] = {}
         # Alarms of the quantities that have a limit, by reading: readings of the
         # others cost nothing. Fed and configured by the hub.
@@ -153,6 +148,42 @@ class Observable:
                 if listener not in notified:
                     notified.add(listener)
                     listener()
+
+
+class Watched[T]:
+    """A typed field of an `Observable` whose changes notify the listeners of its name.
+
+    For what is not a reading (a forecast, a confirmed valve position, a total): the
+    field keeps its type, and entities listen to its name as to any value key.
+    """
+
+    def __init__(self, default: T) -> None:
+        """Start every object's field at `default`."""
+        self._default = default
+        self.key = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        """Take the field's name as the key its listeners use."""
+        self.key = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, obj: Observable, objtype: type | None = None) -> T: ...
+
+    def __get__(self, obj: Observable | None, objtype: type | None = None) -> Self | T:
+        """Return the field's value (the descriptor itself on the class)."""
+        if obj is None:
+            return self
+        value: T = obj.__dict__.get(self.key, self._default)
+        return value
+
+    def __set__(self, obj: Observable, value: T) -> None:
+        """Change the value and notify its listeners, only if it differs."""
+        if obj.__dict__.get(self.key, self._default) != value:
+            obj.__dict__[self.key] = value
+            obj.async_notify((self.key,))
 
 
 class MessageStats:
@@ -210,6 +241,13 @@ class IgnoredControllers:
 
 class PondState(Observable):
     """One pond served by a controller, with the geometry the user set for it."""
+
+    # The valve positions the controller last confirmed (True open, None unknown).
+    inlet_valve: Watched[bool | None] = Watched(None)
+    outlet_valve: Watched[bool | None] = Watched(None)
+    # What completed feeds gave today (see feeding.py).
+    feed_given_today: Watched[float] = Watched(0)
+    feedings_today: Watched[int] = Watched(0)
 
     def __init__(self, controller: ControllerState, position: int) -> None:
         """Create the state of pond `position` (1 or 2) of `controller`."""
@@ -308,6 +346,15 @@ def _level(distance: float, geometry: tuple[float, float] | None) -> float | Non
 class ControllerState(Observable):
     """One controller: what it last reported and whether it is online."""
 
+    last_seen: Watched[datetime | None] = Watched(None)
+    # The firmware version the controller reported last (startup, heartbeat, sensors).
+    firmware_version: Watched[str | None] = Watched(None)
+    ip_address: Watched[str | None] = Watched(None)
+    # The species profile the controller's limits were set from.
+    species_profile: Watched[Profile] = Watched(Profile.CUSTOM)
+    # Dissolved oxygen expected at the next sunrise (see dawn.py), None by day.
+    dawn_oxygen: Watched[Forecast | None] = Watched(None)
+
     def __init__(self, device_id: str, topic_id: str) -> None:
         """Create a controller known by its normalised id and its topic spelling."""
         super().__init__()
@@ -319,10 +366,8 @@ class ControllerState(Observable):
         self.announced = False
         self.identified = False
         self.first_seen: datetime | None = None
-        self.last_seen: datetime | None = None
         self.offline_since: datetime | None = None
         self.device_name: str | None = None
-        self.firmware_version: str | None = None
         self.hardware_version: str | None = None
         self.device_type: str | None = None
         self.controller_time: datetime | None = None
@@ -347,9 +392,9 @@ class ControllerState(Observable):
         return f"Pond controller {self.device_id}"
 
     @property
-    def settings(self) -> dict[str, float | str]:
-        """Return what the user set for this controller, for storage."""
-        return _settings(self.values, CONTROLLER_SETTINGS)
+    def settings(self) -> dict[str, float]:
+        """Return the limits the user set for this controller, for storage."""
+        return _settings(self.values, CONTROLLER_LIMITS)
 
     @property
     def model(self) -> str | None:
@@ -369,14 +414,14 @@ class ControllerState(Observable):
                 setattr(self, name, value)
         if identity.timestamp is not None:
             self.controller_time = identity.timestamp
+        if identity.ip_address is not None:
+            self.ip_address = identity.ip_address
         self.async_update(
             {
                 key: value
                 for key, value in (
-                    (FIRMWARE_VERSION, self.firmware_version),
                     (Reading.SIGNAL, identity.wifi_signal_strength),
                     (FREE_HEAP, identity.free_heap),
-                    (IP_ADDRESS, identity.ip_address),
                 )
                 if value is not None
             }
@@ -396,3 +441,15 @@ class ControllerState(Observable):
         self.online = online
         self.offline_since = None if online else now
         self.async_notify((AVAILABILITY,))
+
+
+# The keys of the typed fields, for entity descriptions and listeners.
+INLET_VALVE: Final = PondState.inlet_valve.key
+OUTLET_VALVE: Final = PondState.outlet_valve.key
+FEED_GIVEN_TODAY: Final = PondState.feed_given_today.key
+FEEDINGS_TODAY: Final = PondState.feedings_today.key
+LAST_SEEN: Final = ControllerState.last_seen.key
+FIRMWARE_VERSION: Final = ControllerState.firmware_version.key
+IP_ADDRESS: Final = ControllerState.ip_address.key
+SPECIES_PROFILE: Final = ControllerState.species_profile.key
+DAWN_OXYGEN: Final = ControllerState.dawn_oxygen.key

@@ -1,7 +1,7 @@
 """Numbers: settings of a pond that the controller does not know, and alarm limits."""
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -16,7 +16,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .actions import MAX_FEED_GRAMS
 from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Bound, Quantity, limit_key
 from .coordinator import FutureFishConfigEntry
-from .entity import FutureFishEntity, async_setup_device_entities
+from .entity import (
+    FutureFishEntity,
+    FutureFishEntityDescription,
+    async_setup_device_entities,
+)
 from .models import (
     DRAIN_TARGET,
     FEED_AMOUNT,
@@ -25,6 +29,7 @@ from .models import (
     POND_DEFAULTS,
     SENSOR_HEIGHT,
     TANK_DEPTH,
+    PondState,
 )
 from .protocol import PLAUSIBLE_RANGES, Reading
 
@@ -32,10 +37,15 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class PondSettingDescription(NumberEntityDescription):
-    """A pond setting, with the value that applies until the user sets one."""
+class PondSettingDescription(NumberEntityDescription, FutureFishEntityDescription):
+    """A pond setting, with the value that applies until the user sets one.
+
+    Settings belong to Home Assistant, not to the controller, so they can be changed
+    while it is offline.
+    """
 
     default: float | None = None
+    available_offline: bool = True
 
 
 GEOMETRY_NUMBERS: Final[tuple[PondSettingDescription, ...]] = tuple(
@@ -86,8 +96,13 @@ POND_NUMBERS: Final = GEOMETRY_NUMBERS + COMMAND_NUMBERS
 
 
 @dataclass(frozen=True, kw_only=True)
-class LimitDescription(NumberEntityDescription):
-    """The lower or upper limit of a monitored quantity."""
+class LimitDescription(NumberEntityDescription, FutureFishEntityDescription):
+    """The lower or upper limit of a monitored quantity.
+
+    Kept by Home Assistant, so it can be changed while the controller is offline.
+    """
+
+    available_offline: bool = True
 
     reading: Reading
     bound: Bound
@@ -149,51 +164,33 @@ async def async_setup_entry(
 
 
 class FutureFishPondSetting(FutureFishEntity, NumberEntity):
-    """A pond setting kept by Home Assistant, such as the ultrasonic sensor's height.
-
-    Settings belong to Home Assistant, not to the controller, so they can be changed
-    while it is offline.
-    """
-
-    @property
-    def available(self) -> bool:
-        """Return True: a setting never depends on the controller being online."""
-        return True
+    """A pond setting kept by Home Assistant, such as the ultrasonic sensor's height."""
 
     entity_description: PondSettingDescription
+    pond: PondState
 
     @property
     def native_value(self) -> float | None:
         """Return the setting, its default, or None while a geometry is unset."""
-        value: float | None = self.observed_value
+        value: float | None = self.pond.values.get(self.entity_description.key)
         return self.entity_description.default if value is None else value
 
     async def async_set_native_value(self, value: float) -> None:
         """Change the setting; impossible geometry raises a translated error."""
-        if TYPE_CHECKING:
-            assert self.pond is not None
         self.hub.async_set_pond_settings(
             self.pond, {self.entity_description.key: value}
         )
 
 
 class FutureFishLimit(FutureFishEntity, NumberEntity):
-    """A lower or upper alarm limit; unknown while unset.
-
-    Kept by Home Assistant, so it can be changed while the controller is offline.
-    """
+    """A lower or upper alarm limit; unknown while unset."""
 
     entity_description: LimitDescription
 
     @property
-    def available(self) -> bool:
-        """Return True: a limit never depends on the controller being online."""
-        return True
-
-    @property
     def native_value(self) -> float | None:
         """Return the limit, None while it is unset."""
-        value: float | None = self.observed_value
+        value: float | None = self.observed.values.get(self.entity_description.key)
         return value
 
     async def async_set_native_value(self, value: float) -> None:

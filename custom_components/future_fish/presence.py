@@ -13,7 +13,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
-from .models import AVAILABILITY, LAST_SEEN, ControllerState
+from .models import AVAILABILITY, ControllerState
 
 
 class Presence:
@@ -41,7 +41,6 @@ class Presence:
                 self._async_schedule_expiry()
         else:
             self._online.move_to_end(controller)
-        controller.async_update({LAST_SEEN: now})
         return back
 
     @callback

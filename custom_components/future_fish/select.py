@@ -1,5 +1,6 @@
 """Selects: the species profile that sets a controller's alarm limits."""
 
+from dataclasses import dataclass
 from typing import Final
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
@@ -8,13 +9,25 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import FutureFishConfigEntry
-from .entity import FutureFishEntity, async_setup_device_entities
+from .entity import (
+    FutureFishEntity,
+    FutureFishEntityDescription,
+    async_setup_device_entities,
+)
 from .models import SPECIES_PROFILE
 from .species import Profile
 
 PARALLEL_UPDATES = 0
 
-SPECIES_PROFILE_SELECT: Final = SelectEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class SpeciesProfileDescription(SelectEntityDescription, FutureFishEntityDescription):
+    """The species profile: kept by Home Assistant, changeable while offline."""
+
+    available_offline: bool = True
+
+
+SPECIES_PROFILE_SELECT: Final = SpeciesProfileDescription(
     key=SPECIES_PROFILE,
     translation_key=SPECIES_PROFILE,
     options=[profile.value for profile in Profile],
@@ -45,16 +58,12 @@ class FutureFishSpeciesProfile(FutureFishEntity, SelectEntity):
     changed while the controller is offline.
     """
 
-    @property
-    def available(self) -> bool:
-        """Return True: the profile never depends on the controller being online."""
-        return True
+    entity_description: SpeciesProfileDescription
 
     @property
     def current_option(self) -> str:
         """Return the profile; custom until one was chosen."""
-        profile: str = self.observed_value or Profile.CUSTOM
-        return profile
+        return self.controller.species_profile
 
     async def async_select_option(self, option: str) -> None:
         """Apply a profile's limits and send those the controller watches itself."""

@@ -30,54 +30,96 @@ from .ammonia import UNIONISED_AMMONIA, AmmoniaReading
 from .commands import Command, CommandState
 from .const import UNIT_MILLIGRAMS_PER_LITER, UNIT_NTU
 from .coordinator import FutureFishConfigEntry, FutureFishHub
-from .dawn import DAWN_OXYGEN
-from .entity import FutureFishEntity, async_setup_device_entities
-from .feeding import FEED_GIVEN_TODAY, FEEDINGS_TODAY
-from .forecast import Forecast
-from .models import FREE_HEAP, IP_ADDRESS, LAST_COMMAND, LAST_SEEN, ControllerState
+from .entity import (
+    FutureFishEntity,
+    FutureFishEntityDescription,
+    async_setup_device_entities,
+)
+from .models import (
+    DAWN_OXYGEN,
+    FEED_GIVEN_TODAY,
+    FEEDINGS_TODAY,
+    FREE_HEAP,
+    IP_ADDRESS,
+    LAST_COMMAND,
+    LAST_SEEN,
+    ControllerState,
+    Observable,
+    PondState,
+)
 from .protocol import Reading
 
 # Every update is pushed by the hub; there is nothing to poll or to throttle.
 PARALLEL_UPDATES = 0
 
-CONTROLLER_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
-    SensorEntityDescription(
+type SensorValue = StateType | datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class FutureFishSensorDescription[StateT: Observable](
+    SensorEntityDescription, FutureFishEntityDescription
+):
+    """A sensor of a controller or a pond (`StateT`), and how it reads its value."""
+
+    value_fn: Callable[[FutureFishHub, StateT], SensorValue]
+    attributes_fn: Callable[[FutureFishHub, StateT], Mapping[str, Any] | None] = (
+        lambda *_: None
+    )
+
+
+def _value(key: str) -> Callable[[FutureFishHub, Observable], SensorValue]:
+    """Return the function that reads a reported value, None until one arrived."""
+
+    def read(_: FutureFishHub, state: Observable) -> SensorValue:
+        value: SensorValue = state.values.get(key)
+        return value
+
+    return read
+
+
+CONTROLLER_SENSORS: Final[tuple[FutureFishSensorDescription[ControllerState], ...]] = (
+    FutureFishSensorDescription(
         key=Reading.TEMPERATURE,
         translation_key="water_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
+        value_fn=_value(Reading.TEMPERATURE),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=Reading.DISSOLVED_OXYGEN,
         translation_key="dissolved_oxygen",
         native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
+        value_fn=_value(Reading.DISSOLVED_OXYGEN),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=Reading.PH,
         translation_key="ph",
         device_class=SensorDeviceClass.PH,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
+        value_fn=_value(Reading.PH),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=Reading.TURBIDITY,
         translation_key="turbidity",
         native_unit_of_measurement=UNIT_NTU,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
+        value_fn=_value(Reading.TURBIDITY),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=Reading.AMMONIA,
         translation_key="ammonia",
         native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=2,
+        value_fn=_value(Reading.AMMONIA),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=Reading.BATTERY,
         translation_key="battery",
         device_class=SensorDeviceClass.BATTERY,
@@ -85,8 +127,9 @@ CONTROLLER_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         suggested_display_precision=0,
+        value_fn=_value(Reading.BATTERY),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=Reading.SIGNAL,
         translation_key="wifi_signal",
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
@@ -94,8 +137,9 @@ CONTROLLER_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
+        value_fn=_value(Reading.SIGNAL),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=FREE_HEAP,
         translation_key="free_memory",
         device_class=SensorDeviceClass.DATA_SIZE,
@@ -105,30 +149,34 @@ CONTROLLER_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         suggested_display_precision=0,
+        value_fn=_value(FREE_HEAP),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=IP_ADDRESS,
         translation_key="ip_address",
         entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda _, controller: controller.ip_address,
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=LAST_SEEN,
         translation_key="last_seen",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
+        value_fn=lambda _, controller: controller.last_seen,
     ),
 )
 
-POND_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
-    SensorEntityDescription(
+POND_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
+    FutureFishSensorDescription(
         key=Reading.WATER_LEVEL,
         translation_key="water_level",
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
+        value_fn=_value(Reading.WATER_LEVEL),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=Reading.WATER_DISTANCE,
         translation_key="water_distance",
         device_class=SensorDeviceClass.DISTANCE,
@@ -136,65 +184,55 @@ POND_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         suggested_display_precision=0,
+        value_fn=_value(Reading.WATER_DISTANCE),
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=Reading.FEED_LEVEL,
         translation_key="feed_level",
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
+        value_fn=_value(Reading.FEED_LEVEL),
     ),
-)
-
-
-# Only where the controllers report TAN: with NH3-N it would repeat the Ammonia sensor.
-UNIONISED_AMMONIA_SENSOR: Final = SensorEntityDescription(
-    key=UNIONISED_AMMONIA,
-    translation_key=UNIONISED_AMMONIA,
-    native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
-    state_class=SensorStateClass.MEASUREMENT,
-    # Harmful levels start at about 0.01 mg/L (rainbow trout).
-    suggested_display_precision=3,
-)
-DAWN_OXYGEN_SENSOR: Final = SensorEntityDescription(
-    key=DAWN_OXYGEN,
-    translation_key=DAWN_OXYGEN,
-    native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
-    suggested_display_precision=1,
-)
-# Totals that start again at midnight: Home Assistant's statistics take the drop to 0
-# as the start of a new cycle.
-FEEDING_SENSORS: Final[tuple[SensorEntityDescription, ...]] = (
-    SensorEntityDescription(
+    # Totals that start again at midnight: Home Assistant's statistics take the drop
+    # to 0 as the start of a new cycle. Counted from commands Home Assistant saw
+    # completed, so they stay available while the controller is offline.
+    FutureFishSensorDescription(
         key=FEED_GIVEN_TODAY,
         translation_key=FEED_GIVEN_TODAY,
         device_class=SensorDeviceClass.WEIGHT,
         native_unit_of_measurement=UnitOfMass.GRAMS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=0,
+        available_offline=True,
+        value_fn=lambda _, pond: pond.feed_given_today,
     ),
-    SensorEntityDescription(
+    FutureFishSensorDescription(
         key=FEEDINGS_TODAY,
         translation_key=FEEDINGS_TODAY,
         state_class=SensorStateClass.TOTAL_INCREASING,
+        available_offline=True,
+        value_fn=lambda _, pond: pond.feedings_today,
     ),
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class CommandSensorDescription(SensorEntityDescription):
-    """A sensor about a controller's commands, as the hub's tracker knows them."""
+# Only where the controllers report TAN: with NH3-N it would repeat the Ammonia sensor.
+UNIONISED_AMMONIA_SENSOR: Final = FutureFishSensorDescription[ControllerState](
+    key=UNIONISED_AMMONIA,
+    translation_key=UNIONISED_AMMONIA,
+    native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
+    state_class=SensorStateClass.MEASUREMENT,
+    # Harmful levels start at about 0.01 mg/L (rainbow trout).
+    suggested_display_precision=3,
+    value_fn=_value(UNIONISED_AMMONIA),
+)
 
-    value_fn: Callable[[FutureFishHub, ControllerState], StateType]
-    attributes_fn: Callable[[Command | None], Mapping[str, Any] | None] = lambda _: None
 
-
-def _last_command(controller: ControllerState) -> tuple[Command, CommandState] | None:
-    value: tuple[Command, CommandState] | None = controller.values.get(LAST_COMMAND)
-    return value
-
-
-def _last_command_attributes(command: Command | None) -> Mapping[str, Any] | None:
+def _last_command_attributes(
+    hub: FutureFishHub, controller: ControllerState
+) -> Mapping[str, Any] | None:
+    command: Command | None = hub.commands.last_command(controller)
     if command is None:
         return None
     return {
@@ -209,26 +247,58 @@ def _last_command_attributes(command: Command | None) -> Mapping[str, Any] | Non
     }
 
 
-COMMAND_SENSORS: Final[tuple[CommandSensorDescription, ...]] = (
-    CommandSensorDescription(
+def _dawn_attributes(
+    _: FutureFishHub, controller: ControllerState
+) -> Mapping[str, Any] | None:
+    if (forecast := controller.dawn_oxygen) is None:
+        return None
+    return {
+        "sunrise": forecast.sunrise,
+        "readings_used": forecast.readings,
+        "decline_rate": forecast.decline_rate,
+    }
+
+
+# What Home Assistant itself saw of the controller's commands, and what it expects at
+# dawn: the command sensors stay available while the controller is offline, when a
+# timed-out command is exactly what one wants to see.
+DERIVED_SENSORS: Final[tuple[FutureFishSensorDescription[ControllerState], ...]] = (
+    FutureFishSensorDescription(
         key=LAST_COMMAND,
         translation_key=LAST_COMMAND,
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in CommandState],
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda _, controller: (
-            None if (last := _last_command(controller)) is None else last[1].value
+        available_offline=True,
+        value_fn=lambda hub, controller: (
+            None
+            if (command := hub.commands.last_command(controller)) is None
+            else command.state.value
         ),
         attributes_fn=_last_command_attributes,
     ),
-    CommandSensorDescription(
+    FutureFishSensorDescription(
         key="command_success_rate",
         translation_key="command_success_rate",
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         suggested_display_precision=0,
+        available_offline=True,
+        # The tracker tells about every command state change under this key.
+        watched=(LAST_COMMAND,),
         value_fn=lambda hub, controller: hub.commands.success_rate(controller),
+    ),
+    # Unknown by day and until the night's readings say enough (see dawn.py).
+    FutureFishSensorDescription(
+        key=DAWN_OXYGEN,
+        translation_key=DAWN_OXYGEN,
+        native_unit_of_measurement=UNIT_MILLIGRAMS_PER_LITER,
+        suggested_display_precision=1,
+        value_fn=lambda _, controller: (
+            None if (forecast := controller.dawn_oxygen) is None else forecast.value
+        ),
+        attributes_fn=_dawn_attributes,
     ),
 )
 
@@ -239,23 +309,19 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors for every controller and pond, now and as they appear."""
-    derived: tuple[SensorEntityDescription, ...] = (UNIONISED_AMMONIA_SENSOR,)
+    derived: tuple[FutureFishSensorDescription[ControllerState], ...] = (
+        UNIONISED_AMMONIA_SENSOR,
+    )
     if entry.runtime_data.settings.ammonia_reading is AmmoniaReading.NH3_N:
         derived = ()
         _async_remove_unionised_ammonia(hass, entry)
-    for entity_class, controller_descriptions, pond_descriptions in (
-        (FutureFishSensor, (*CONTROLLER_SENSORS, *derived), POND_SENSORS),
-        (FutureFishCommandSensor, COMMAND_SENSORS, ()),
-        (FutureFishDawnOxygenSensor, (DAWN_OXYGEN_SENSOR,), ()),
-        (FutureFishFeedingSensor, (), FEEDING_SENSORS),
-    ):
-        async_setup_device_entities(
-            entry,
-            async_add_entities,
-            entity_class,
-            controller_descriptions,
-            pond_descriptions,
-        )
+    async_setup_device_entities(
+        entry,
+        async_add_entities,
+        FutureFishSensor,
+        (*CONTROLLER_SENSORS, *derived, *DERIVED_SENSORS),
+        POND_SENSORS,
+    )
 
 
 @callback
@@ -275,92 +341,16 @@ def _async_remove_unionised_ammonia(
 
 
 class FutureFishSensor(FutureFishEntity, SensorEntity):
-    """A value a controller reports, or one derived from it."""
+    """A value a controller reports, one derived from it, or Home Assistant's own."""
 
-    entity_description: SensorEntityDescription
-
-    @property
-    def native_value(self) -> StateType | datetime:
-        """Return the last reported value (None until one arrived)."""
-        value: StateType | datetime = self.observed_value
-        return value
-
-
-class FutureFishCommandSensor(FutureFishEntity, SensorEntity):
-    """How a controller's commands fare.
-
-    What Home Assistant itself saw, so it stays available while the controller is
-    offline, when a timed-out command is exactly what one wants to see.
-    """
-
-    entity_description: CommandSensorDescription
+    entity_description: FutureFishSensorDescription[Any]
 
     @property
-    def watched_keys(self) -> tuple[str, ...]:
-        """Return the key the tracker updates on every command state change."""
-        return (LAST_COMMAND,)
-
-    @property
-    def available(self) -> bool:
-        """Return True: the command history never depends on the controller."""
-        return True
-
-    @property
-    def native_value(self) -> StateType:
-        """Return the value derived from the controller's commands."""
-        return self.entity_description.value_fn(self.hub, self.controller)
+    def native_value(self) -> SensorValue:
+        """Return the value (None until one is known)."""
+        return self.entity_description.value_fn(self.hub, self.observed)
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Return the details of the command the state describes."""
-        last = _last_command(self.controller)
-        return self.entity_description.attributes_fn(None if last is None else last[0])
-
-
-class FutureFishDawnOxygenSensor(FutureFishEntity, SensorEntity):
-    """Dissolved oxygen expected at sunrise, from tonight's readings (see dawn.py).
-
-    Unknown by day and until the night's readings say enough; its attributes are those
-    of the forecast shown, written with it.
-    """
-
-    @property
-    def forecast(self) -> Forecast | None:
-        """Return the forecast shown."""
-        forecast: Forecast | None = self.observed_value
-        return forecast
-
-    @property
-    def native_value(self) -> float | None:
-        """Return the dissolved oxygen expected at sunrise."""
-        return None if (forecast := self.forecast) is None else forecast.value
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Return the sunrise it is for and the fit it comes from."""
-        if (forecast := self.forecast) is None:
-            return None
-        return {
-            "sunrise": forecast.sunrise,
-            "readings_used": forecast.readings,
-            "decline_rate": forecast.decline_rate,
-        }
-
-
-class FutureFishFeedingSensor(FutureFishSensor):
-    """A pond's feeding total of the day, as Home Assistant counted it.
-
-    Counted from commands Home Assistant saw completed, so it stays available while the
-    controller is offline; 0 until the pond's first feed of the day.
-    """
-
-    @property
-    def available(self) -> bool:
-        """Return True: the record never depends on the controller."""
-        return True
-
-    @property
-    def native_value(self) -> StateType:
-        """Return today's total."""
-        value: StateType = self.observed_value
-        return value or 0
+        """Return the details of what the state shows, where there are any."""
+        return self.entity_description.attributes_fn(self.hub, self.observed)

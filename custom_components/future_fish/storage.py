@@ -7,7 +7,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
-from .models import ControllerState, PondState
+from .models import SPECIES_PROFILE, ControllerState, PondState
+from .species import Profile
 
 STORAGE_VERSION: Final = 1
 # Settings change rarely and a lost second of typing is harmless: batch the writes.
@@ -84,10 +85,15 @@ def _restore(device_id: str, saved: StoredController) -> ControllerState:
     controller.firmware_version = saved["firmware_version"]
     controller.hardware_version = saved["hardware_version"]
     controller.device_type = saved["device_type"]
-    controller.values.update(saved.get("settings", {}))
-    for position, settings in saved["ponds"].items():
+    # The profile is kept among the limits, as before it had a field of its own.
+    for key, value in saved.get("settings", {}).items():
+        if isinstance(value, str):
+            controller.species_profile = Profile(value)
+        else:
+            controller.values[key] = value
+    for position, pond_settings in saved["ponds"].items():
         pond = PondState(controller, int(position))
-        pond.values.update(settings)
+        pond.values.update(pond_settings)
         controller.ponds[pond.position] = pond
     controller.announced = controller.identified = True
     return controller
@@ -101,6 +107,9 @@ def _stored(controller: ControllerState) -> StoredController:
         "firmware_version": controller.firmware_version,
         "hardware_version": controller.hardware_version,
         "device_type": controller.device_type,
-        "settings": controller.settings,
+        "settings": {
+            **controller.settings,
+            SPECIES_PROFILE: controller.species_profile,
+        },
         "ponds": {str(position): pond.settings for position, pond in ponds.items()},
     }

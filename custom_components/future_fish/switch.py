@@ -6,6 +6,7 @@ turning it returns only when the controller completed the command, and a failure
 leaves the shown position as it was.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -16,7 +17,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import actions
 from .actions import WaterAction
 from .coordinator import FutureFishConfigEntry
-from .entity import FutureFishEntity, async_setup_device_entities
+from .entity import (
+    FutureFishEntity,
+    FutureFishEntityDescription,
+    async_setup_device_entities,
+)
 from .models import INLET_VALVE, OUTLET_VALVE, PondState
 
 # A valve command takes up to a minute; the two valves of a pond (and other ponds)
@@ -25,9 +30,10 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class ValveDescription(SwitchEntityDescription):
-    """A valve of a pond: the value its confirmed position is kept in (the key)."""
+class ValveDescription(SwitchEntityDescription, FutureFishEntityDescription):
+    """A valve of a pond: its confirmed position (`position_fn`) and its commands."""
 
+    position_fn: Callable[[PondState], bool | None]
     open_action: WaterAction
     close_action: WaterAction
 
@@ -36,12 +42,14 @@ POND_VALVES: Final[tuple[ValveDescription, ...]] = (
     ValveDescription(
         key=INLET_VALVE,
         translation_key=INLET_VALVE,
+        position_fn=lambda pond: pond.inlet_valve,
         open_action=WaterAction.INLET_OPEN,
         close_action=WaterAction.INLET_CLOSE,
     ),
     ValveDescription(
         key=OUTLET_VALVE,
         translation_key=OUTLET_VALVE,
+        position_fn=lambda pond: pond.outlet_valve,
         open_action=WaterAction.OUTLET_OPEN,
         close_action=WaterAction.OUTLET_CLOSE,
     ),
@@ -69,8 +77,7 @@ class FutureFishValve(FutureFishEntity, SwitchEntity):
     @property
     def is_on(self) -> bool | None:
         """Return whether the valve was last confirmed open (None: never confirmed)."""
-        value: bool | None = self.observed_value
-        return value
+        return self.entity_description.position_fn(self.pond)
 
     async def async_turn_on(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Open the valve and return once the controller completed it."""

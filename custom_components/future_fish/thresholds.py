@@ -33,7 +33,7 @@ from .alarms import (
 from .commands import Command, CommandState, CommandTracker
 from .const import DOMAIN, EVENT_CONTROLLER_ALARM, EVENT_THRESHOLD
 from .context import HubContext
-from .models import CONTROLLER_ALARM, SPECIES_PROFILE, ControllerState, PondState
+from .models import CONTROLLER_ALARM, ControllerState, PondState
 from .protocol import PLAUSIBLE_RANGES, Reading, SensorReport, parse_controller_alarm
 from .repairs import async_forget_push_issue, async_update_push_issue
 from .settings import HubSettings
@@ -118,10 +118,9 @@ class Thresholds:
                 translation_key="limits_order",
                 translation_placeholders={"lower": f"{lower:g}", "upper": f"{upper:g}"},
             )
-        changes: dict[str, Any] = {key: value}
+        owner.async_update({key: value})
         if isinstance(owner, ControllerState) and reading in PROFILE_QUANTITIES:
-            changes[SPECIES_PROFILE] = Profile.CUSTOM
-        owner.async_update(changes)
+            owner.species_profile = Profile.CUSTOM
         self._async_limits_changed(owner, (reading,))
         if isinstance(owner, ControllerState):
             self._async_push(owner, (reading,))
@@ -129,7 +128,8 @@ class Thresholds:
     @callback
     def async_set_profile(self, controller: ControllerState, profile: Profile) -> None:
         """Set the limits a species profile defines, and push those that changed."""
-        changes: dict[str, Any] = {SPECIES_PROFILE: profile}
+        controller.species_profile = profile
+        changes: dict[str, float | None] = {}
         changed: list[Reading] = []
         for reading, limits in PROFILES.get(profile, {}).items():
             differing = {

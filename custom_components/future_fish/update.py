@@ -27,7 +27,11 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from . import actions
 from .const import DOMAIN, LOGGER
 from .coordinator import FutureFishConfigEntry, FutureFishHub
-from .entity import FutureFishEntity, async_setup_device_entities
+from .entity import (
+    FutureFishEntity,
+    FutureFishEntityDescription,
+    async_setup_device_entities,
+)
 from .models import FIRMWARE_VERSION, LAST_COMMAND, ControllerState
 from .protocol import CommandType
 
@@ -41,10 +45,18 @@ MAX_VERSION_LENGTH: Final = 64
 # Installing waits for the controller for many minutes; other entities must not wait.
 PARALLEL_UPDATES = 0
 
-FIRMWARE: Final = UpdateEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class FirmwareDescription(UpdateEntityDescription, FutureFishEntityDescription):
+    """The firmware of a controller."""
+
+
+FIRMWARE: Final = FirmwareDescription(
     key="firmware",
     translation_key="firmware",
     device_class=UpdateDeviceClass.FIRMWARE,
+    # The reported version, and the commands (for the progress).
+    watched=(FIRMWARE_VERSION, LAST_COMMAND),
 )
 
 
@@ -140,7 +152,7 @@ async def async_setup_entry(
     def create(
         hub: FutureFishHub,
         controller: ControllerState,
-        description: UpdateEntityDescription,
+        description: FirmwareDescription,
     ) -> FutureFishFirmware:
         return FutureFishFirmware(hub, controller, description, manifest)
 
@@ -150,11 +162,13 @@ async def async_setup_entry(
 class FutureFishFirmware(FutureFishEntity, UpdateEntity):
     """The firmware a controller reports, and the newest one the manifest offers."""
 
+    entity_description: FirmwareDescription
+
     def __init__(
         self,
         hub: FutureFishHub,
         controller: ControllerState,
-        description: UpdateEntityDescription,
+        description: FirmwareDescription,
         manifest: FirmwareManifest | None,
     ) -> None:
         """Describe the firmware of `controller`."""
@@ -165,11 +179,6 @@ class FutureFishFirmware(FutureFishEntity, UpdateEntity):
             self._attr_supported_features |= (
                 UpdateEntityFeature.INSTALL | UpdateEntityFeature.RELEASE_NOTES
             )
-
-    @property
-    def watched_keys(self) -> tuple[str, ...]:
-        """Return the reported version, and the commands (for the progress)."""
-        return (FIRMWARE_VERSION, LAST_COMMAND)
 
     async def async_added_to_hass(self) -> None:
         """Also follow the manifest."""

@@ -6,24 +6,21 @@ registry by the translation keys of the binary sensor platform's descriptions.
 
 from typing import Final
 
-from homeassistant.components.device_automation.exceptions import (
-    InvalidDeviceAutomationConfig,
-)
-from homeassistant.const import (
-    CONF_CONDITION,
-    CONF_DEVICE_ID,
-    CONF_DOMAIN,
-    CONF_TYPE,
-    STATE_ON,
-)
+from homeassistant.const import CONF_CONDITION, CONF_DEVICE_ID, CONF_TYPE, STATE_ON
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.condition import ConditionCheckerType
 from homeassistant.helpers.typing import ConfigType, TemplateVarsType
 import probatio
 
-from .const import DOMAIN
-from .device_trigger import ALARMS, ONLINE, device_sensors
+from .helpers import (
+    ALARMS,
+    ONLINE,
+    async_check_offered,
+    automations,
+    device_sensors,
+    offered_types,
+)
 
 # Each condition is true while any of the device's sensors of these keys is on.
 CONDITIONS: Final[dict[str, frozenset[str]]] = {
@@ -40,28 +37,18 @@ async def async_validate_condition_config(
     hass: HomeAssistant, config: ConfigType
 ) -> ConfigType:
     """Validate a condition, and that its device has the sensors it looks at."""
-    config = CONDITION_SCHEMA(config)
-    if not device_sensors(hass, config[CONF_DEVICE_ID], CONDITIONS[config[CONF_TYPE]]):
-        raise InvalidDeviceAutomationConfig(
-            f"Device {config[CONF_DEVICE_ID]} has no condition {config[CONF_TYPE]}"
-        )
-    return config
+    return async_check_offered(hass, CONDITION_SCHEMA(config), CONDITIONS, "condition")
 
 
 async def async_get_conditions(
     hass: HomeAssistant, device_id: str
 ) -> list[dict[str, str]]:
     """List the conditions of a controller or pond."""
-    return [
-        {
-            CONF_CONDITION: "device",
-            CONF_DOMAIN: DOMAIN,
-            CONF_DEVICE_ID: device_id,
-            CONF_TYPE: kind,
-        }
-        for kind, keys in CONDITIONS.items()
-        if device_sensors(hass, device_id, keys)
-    ]
+    return automations(
+        device_id,
+        {CONF_CONDITION: "device"},
+        offered_types(hass, device_id, CONDITIONS),
+    )
 
 
 @callback

@@ -8,21 +8,16 @@ from the binary sensor platform's description tables.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
-from homeassistant.components.device_automation.exceptions import (
-    InvalidDeviceAutomationConfig,
-)
 from homeassistant.components.homeassistant.triggers import (
     event as event_trigger,
     state as state_trigger,
 )
 from homeassistant.const import (
     CONF_DEVICE_ID,
-    CONF_DOMAIN,
     CONF_ENTITY_ID,
     CONF_EVENT_DATA,
     CONF_PLATFORM,
@@ -30,47 +25,24 @@ from homeassistant.const import (
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
-    Platform,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import probatio
 
-from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, alarm_key
 from .commands import EVENT_COMMAND, CommandState
-from .const import DOMAIN
-from .models import CONNECTIVITY, CONTROLLER_ALARM
-from .protocol import CommandType, Reading
-
-# Translation keys of the binary sensors that tell what a device is and what it has.
-ONLINE: Final = frozenset({CONNECTIVITY})
-POND: Final = frozenset(alarm_key(quantity.reading) for quantity in POND_QUANTITIES)
-# Every problem sensor that is an alarm: the thresholds' and the controller's own
-# (not the dawn forecast, which is a prediction).
-ALARMS: Final = frozenset(
-    {
-        *(alarm_key(quantity.reading) for quantity in CONTROLLER_QUANTITIES),
-        *POND,
-        CONTROLLER_ALARM,
-    }
+from .helpers import (
+    ALARMS,
+    ONLINE,
+    OXYGEN_ALARM,
+    POND,
+    async_check_offered,
+    automations,
+    device_sensors,
+    offered_types,
 )
-OXYGEN_ALARM: Final = frozenset({alarm_key(Reading.DISSOLVED_OXYGEN)})
-
-
-@callback
-def device_sensors(
-    hass: HomeAssistant, device_id: str, translation_keys: frozenset[str]
-) -> list[str]:
-    """Return the entity ids of a device's enabled binary sensors of those keys."""
-    return [
-        entry.entity_id
-        for entry in er.async_entries_for_device(er.async_get(hass), device_id)
-        if entry.platform == DOMAIN
-        and entry.domain == Platform.BINARY_SENSOR
-        and entry.translation_key in translation_keys
-    ]
+from .protocol import CommandType
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,49 +164,27 @@ TRIGGERS: Final[dict[str, Trigger]] = {
     ),
 }
 
+# Each trigger is offered on devices that have any of these sensors.
+OFFERED_ON: Final = {kind: trigger.offered_on for kind, trigger in TRIGGERS.items()}
 TRIGGER_SCHEMA: Final = DEVICE_TRIGGER_BASE_SCHEMA.extend(
     {probatio.Required(CONF_TYPE): probatio.In(TRIGGERS)}
 )
-
-
-@callback
-def offered(
-    hass: HomeAssistant, device_id: str, choices: Iterable[tuple[str, Trigger]]
-) -> list[str]:
-    """Return the types among `choices` that the device has sensors for."""
-    return [
-        kind
-        for kind, trigger in choices
-        if device_sensors(hass, device_id, trigger.offered_on)
-    ]
 
 
 async def async_validate_trigger_config(
     hass: HomeAssistant, config: ConfigType
 ) -> ConfigType:
     """Validate a trigger, and that its device has what it watches."""
-    config = TRIGGER_SCHEMA(config)
-    kind = config[CONF_TYPE]
-    if not offered(hass, config[CONF_DEVICE_ID], ((kind, TRIGGERS[kind]),)):
-        raise InvalidDeviceAutomationConfig(
-            f"Device {config[CONF_DEVICE_ID]} has no trigger {kind}"
-        )
-    return config
+    return async_check_offered(hass, TRIGGER_SCHEMA(config), OFFERED_ON, "trigger")
 
 
 async def async_get_triggers(
     hass: HomeAssistant, device_id: str
 ) -> list[dict[str, str]]:
     """List the triggers of a controller or pond."""
-    return [
-        {
-            CONF_PLATFORM: "device",
-            CONF_DOMAIN: DOMAIN,
-            CONF_DEVICE_ID: device_id,
-            CONF_TYPE: kind,
-        }
-        for kind in offered(hass, device_id, TRIGGERS.items())
-    ]
+    return automations(
+        device_id, {CONF_PLATFORM: "device"}, offered_types(hass, device_id, OFFERED_ON)
+    )
 
 
 async def async_attach_trigger(

@@ -22,7 +22,7 @@ TRANSLATIONS: Final = (
     Path(__file__).parent.parent / "custom_components" / DOMAIN / "translations"
 )
 # Every language shipped besides English, in the codes Home Assistant uses.
-LANGUAGES: Final = ("de", "nl", "fr", "es", "pt-BR", "id")
+LANGUAGES: Final = ("de", "nl", "fr", "es", "pt-BR", "id", "vi")
 
 PLACEHOLDER: Final = re.compile(r"\{([^{}]*)\}")
 CODE_SPAN: Final = re.compile(r"`[^`]*`")

@@ -147,14 +147,14 @@ class FeedingRate:
 
     rate: float | None
     """% body weight per feeding day; 0 when feeding stops; None without a source."""
-    rate_source: Source | None
+    rate_source: Source | None = None
     """Where the rate comes from; None for the pond's own rate or no rate."""
-    rate_range: tuple[float, float] | None
+    rate_range: tuple[float, float] | None = None
     """The source's range (low, high) the rate was read from, before temperature."""
-    feedings_per_day: int | None
-    feedings_source: Source | None
-    temperature_rule: TemperatureRule
-    temperature_source: Source | None
+    feedings_per_day: int | None = None
+    feedings_source: Source | None = None
+    temperature_rule: TemperatureRule = TemperatureRule.NONE
+    temperature_source: Source | None = None
     no_rate: NoRate | None = None
     """Why `rate` is None."""
     overridden: bool = False
@@ -186,44 +186,49 @@ def _source(tag: str, mark: str) -> Source:
     return Source(tag, Mark(mark))
 
 
-# --- Nile tilapia (FEEDING.md 2.1, 2.2) ------------------------------------------------
+def _falling(high: float, low: float, source: Source) -> SourcedRate:
+    """Return a rate that falls from `high` to `low` across its size class."""
+    return SourcedRate(low=low, high=high, source=source, falls_with_weight=True)
 
-_T2_FEEDINGS: Final = _source("T2", "C")
-TILAPIA_SIZES: Final[Sequence[SizeClass]] = (
-    # Fry are fed by age in weeks (20-42 %), not by a weight the notes give.
-    SizeClass(
-        from_grams=0, to_grams=0.35, rate=None, feedings=3, feedings_source=_T2_FEEDINGS
-    ),
-    *(
+
+def _allowance(low: float, high: float, source: Source) -> SourcedRate:
+    """Return a rate given as a range to choose from (or one figure)."""
+    return SourcedRate(low=low, high=high, source=source)
+
+
+type _Row = tuple[float, float | None, SourcedRate | None, int, Source]
+
+
+def _sizes(*rows: _Row) -> tuple[SizeClass, ...]:
+    """Return a size table from rows: from g, to g, rate, feedings, their source."""
+    return tuple(
         SizeClass(
             from_grams=start,
             to_grams=end,
-            rate=SourcedRate(
-                low=low,
-                high=high,
-                source=_source(tag, "W"),
-                falls_with_weight=True,
-            ),
+            rate=rate,
             feedings=feedings,
-            feedings_source=_T2_FEEDINGS,
+            feedings_source=feedings_source,
         )
-        # SRAC 281: at least 3 feedings under 25 g; 1 is possible, 2 better above.
-        for start, end, high, low, tag, feedings in (
-            (0.35, 2.5, 9, 8, "T10", 3),
-            (2.5, 10, 8, 7, "T10", 3),
-            (10, 25, 7, 6, "T10", 3),
-            (25, 60, 5.5, 5, "T11", 2),
-            (60, 200, 5, 3.7, "T11", 2),
-            (200, 750, 3.7, 1.6, "T11", 2),
-        )
-    ),
-    SizeClass(
-        from_grams=750,
-        to_grams=None,
-        rate=None,
-        feedings=2,
-        feedings_source=_T2_FEEDINGS,
-    ),
+        for start, end, rate, feedings, feedings_source in rows
+    )
+
+
+# --- Nile tilapia (FEEDING.md 2.1, 2.2) ------------------------------------------------
+
+_T2_FEEDINGS: Final = _source("T2", "C")
+_T10: Final = _source("T10", "W")
+_T11: Final = _source("T11", "W")
+# SRAC 281: at least 3 feedings under 25 g; 1 is possible, 2 better above.
+TILAPIA_SIZES: Final[Sequence[SizeClass]] = _sizes(
+    # Fry are fed by age in weeks (20-42 %), not by a weight the notes give.
+    (0, 0.35, None, 3, _T2_FEEDINGS),
+    (0.35, 2.5, _falling(9, 8, _T10), 3, _T2_FEEDINGS),
+    (2.5, 10, _falling(8, 7, _T10), 3, _T2_FEEDINGS),
+    (10, 25, _falling(7, 6, _T10), 3, _T2_FEEDINGS),
+    (25, 60, _falling(5.5, 5, _T11), 2, _T2_FEEDINGS),
+    (60, 200, _falling(5, 3.7, _T11), 2, _T2_FEEDINGS),
+    (200, 750, _falling(3.7, 1.6, _T11), 2, _T2_FEEDINGS),
+    (750, None, None, 2, _T2_FEEDINGS),
 )
 
 # --- Channel catfish (FEEDING.md 1.1, 1.2) ---------------------------------------------
@@ -231,21 +236,16 @@ TILAPIA_SIZES: Final[Sequence[SizeClass]] = (
 # The notes give rates by stage, not weight; stockers (0.26 kg, [C10] P) start the
 # grow-out to food fish, so fish below that weight are fed as fingerlings [I].
 CATFISH_STOCKER_GRAMS: Final = Sourced(260, _source("C10", "I"))
-CHANNEL_CATFISH_SIZES: Final[Sequence[SizeClass]] = (
-    SizeClass(
-        from_grams=0,
-        to_grams=CATFISH_STOCKER_GRAMS.value,
-        rate=SourcedRate(low=2, high=5, source=_source("C1", "P")),
-        feedings=2,
-        feedings_source=_source("C1", "P"),
-    ),
+_C1: Final = _source("C1", "P")
+CHANNEL_CATFISH_SIZES: Final[Sequence[SizeClass]] = _sizes(
+    (0, CATFISH_STOCKER_GRAMS.value, _allowance(2, 5, _C1), 2, _C1),
     # FAO feeds food fish "to satiation"; 2-3 % is the only figure, for small ponds.
-    SizeClass(
-        from_grams=CATFISH_STOCKER_GRAMS.value,
-        to_grams=None,
-        rate=SourcedRate(low=2, high=3, source=_source("C16", "W")),
-        feedings=1,
-        feedings_source=_source("C1", "P"),
+    (
+        CATFISH_STOCKER_GRAMS.value,
+        None,
+        _allowance(2, 3, _source("C16", "W")),
+        1,
+        _C1,
     ),
 )
 CATFISH_HALVE_ABOVE: Final = Sourced(29.4, _source("C3", "P"))
@@ -260,21 +260,10 @@ _HALF: Final = 0.5
 # --- African catfish (FEEDING.md 3.1) --------------------------------------------------
 
 # The smallest fish a sourced pond or tank rate was tested on (5.9 g, [A11] P).
-AFRICAN_CATFISH_SIZES: Final[Sequence[SizeClass]] = (
-    SizeClass(
-        from_grams=0,
-        to_grams=5.9,
-        rate=None,
-        feedings=3,
-        feedings_source=_source("A6", "P"),
-    ),
-    SizeClass(
-        from_grams=5.9,
-        to_grams=None,
-        rate=SourcedRate(low=4, high=4, source=_source("A5", "P")),
-        feedings=3,
-        feedings_source=_source("A5", "P"),
-    ),
+_A5: Final = _source("A5", "P")
+AFRICAN_CATFISH_SIZES: Final[Sequence[SizeClass]] = _sizes(
+    (0, 5.9, None, 3, _source("A6", "P")),
+    (5.9, None, _allowance(4, 4, _A5), 3, _A5),
 )
 
 # --- Common carp / koi (FEEDING.md 4.1, 4.2) -------------------------------------------
@@ -301,21 +290,9 @@ _KOI_WEEKLY_FEEDINGS: Final = _source("K6", "I")
 
 # No sourced rate. Meals: 4 for juveniles of 1.66 g [GF3], 2 for 20 g fish [GF2];
 # the edge between them at 20 g is ours [I].
-GOLDFISH_SIZES: Final[Sequence[SizeClass]] = (
-    SizeClass(
-        from_grams=0,
-        to_grams=20,
-        rate=None,
-        feedings=4,
-        feedings_source=_source("GF3", "P"),
-    ),
-    SizeClass(
-        from_grams=20,
-        to_grams=None,
-        rate=None,
-        feedings=2,
-        feedings_source=_source("GF2", "P"),
-    ),
+GOLDFISH_SIZES: Final[Sequence[SizeClass]] = _sizes(
+    (0, 20, None, 4, _source("GF3", "P")),
+    (20, None, None, 2, _source("GF2", "P")),
 )
 # The notes: no goldfish-specific cut-off; use the koi rules [I].
 _GOLDFISH_FEEDING_RANGE: Final = FeedingRange(below=Sourced(5, _source("K6", "I")))
@@ -344,7 +321,7 @@ TROUT_CHART: Final[Sequence[tuple[float, Sequence[float]]]] = (
 TROUT_OVER_A_POUND: Final = (0.4, 0.5, 0.7, 0.8, 0.9, 0.9, 1.0, 1.2, 1.1)
 TROUT_SOURCE: Final = _source("R1", "P")
 # Starter fish (more than 1,500 per pound): "feed by observation, 4-6 %BW/day".
-TROUT_STARTER_RATE: Final = SourcedRate(low=4, high=6, source=TROUT_SOURCE)
+TROUT_STARTER_RATE: Final = _allowance(4, 6, TROUT_SOURCE)
 TROUT_STARTER_FEEDINGS: Final = Sourced(8, _source("R3", "C"))
 # A meal near satiation is about 1-2 % BW [R3] C: as few meals as keep each <= 2 % [I].
 TROUT_MEAL_PERCENT: Final = Sourced(2, _source("R3", "I"))
@@ -356,46 +333,17 @@ _TROUT_FEEDING_RANGE: Final = FeedingRange(above=Sourced(20, _source("R7", "P"))
 
 _P14: Final = _source("P14", "W")
 _P4: Final = _source("P4", "P")
-SHRIMP_SIZES: Final[Sequence[SizeClass]] = (
+_P5: Final = _source("P5", "P")
+SHRIMP_SIZES: Final[Sequence[SizeClass]] = _sizes(
     # Nursery phase: 6-8 feedings a day [P4] P.
-    SizeClass(
-        from_grams=0,
-        to_grams=0.1,
-        rate=SourcedRate(low=30, high=30, source=_P14),
-        feedings=6,
-        feedings_source=_P4,
-    ),
-    SizeClass(
-        from_grams=0.1,
-        to_grams=1,
-        rate=SourcedRate(low=11, high=25, source=_P14, falls_with_weight=True),
-        feedings=6,
-        feedings_source=_P4,
-    ),
+    (0, 0.1, _allowance(30, 30, _P14), 6, _P4),
+    (0.1, 1, _falling(25, 11, _P14), 6, _P4),
     # "No need to feed more than 3 times a day with good feeds" [P4] P.
-    SizeClass(
-        from_grams=1,
-        to_grams=3,
-        rate=SourcedRate(low=7, high=11, source=_P14, falls_with_weight=True),
-        feedings=3,
-        feedings_source=_P4,
-    ),
-    SizeClass(
-        from_grams=3,
-        to_grams=12,
-        rate=SourcedRate(low=3, high=7, source=_P14, falls_with_weight=True),
-        feedings=3,
-        feedings_source=_P4,
-    ),
+    (1, 3, _falling(11, 7, _P14), 3, _P4),
+    (3, 12, _falling(7, 3, _P14), 3, _P4),
     # 12 g shrimp: 3 % in 3 feedings of 1 % (Kasetsart feed table).
-    SizeClass(
-        from_grams=12,
-        to_grams=12,
-        rate=SourcedRate(low=3, high=3, source=_source("P5", "P")),
-        feedings=3,
-        feedings_source=_source("P5", "P"),
-    ),
-    SizeClass(from_grams=12, to_grams=None, rate=None, feedings=3, feedings_source=_P4),
+    (12, 12, _allowance(3, 3, _P5), 3, _P5),
+    (12, None, None, 3, _P4),
 )
 
 # --- Feeding ranges ------------------------------------------------------------------
@@ -459,8 +407,6 @@ def _from_sizes(
     if sizes.rate is None:
         return FeedingRate(
             rate=None,
-            rate_source=None,
-            rate_range=None,
             feedings_per_day=sizes.feedings,
             feedings_source=sizes.feedings_source,
             temperature_rule=rule,
@@ -485,10 +431,7 @@ def _from_sizes(
 def _stopped(stop: Sourced) -> FeedingRate:
     return FeedingRate(
         rate=0.0,
-        rate_source=None,
-        rate_range=None,
         feedings_per_day=0,
-        feedings_source=None,
         temperature_rule=TemperatureRule.STOP,
         temperature_source=stop.source,
     )
@@ -511,7 +454,6 @@ def _channel_catfish(weight: float, temperature: float) -> FeedingRate:
         return FeedingRate(
             rate=CATFISH_OVERWINTER_RATE.value,
             rate_source=CATFISH_OVERWINTER_RATE.source,
-            rate_range=None,
             feedings_per_day=1,
             feedings_source=_OVERWINTER_FEEDINGS,
             temperature_rule=TemperatureRule.ONE_PERCENT_EVERY_2_TO_3_DAYS,
@@ -549,8 +491,6 @@ def _carp(weight: float, temperature: float) -> FeedingRate:
     if weight > CARP_WEIGHT_EDGES[-1]:
         return FeedingRate(
             rate=None,
-            rate_source=None,
-            rate_range=None,
             feedings_per_day=feedings,
             feedings_source=feedings_source,
             temperature_rule=rule,
@@ -594,10 +534,6 @@ def _trout(weight: float, temperature: float) -> FeedingRate:
     if not 0 <= column < len(TROUT_FAHRENHEIT_EDGES) - 1:
         return FeedingRate(
             rate=None,
-            rate_source=None,
-            rate_range=None,
-            feedings_per_day=None,
-            feedings_source=None,
             temperature_rule=TemperatureRule.RESTRICT,
             temperature_source=_TROUT_RESTRICT,
             no_rate=NoRate.TEMPERATURE_NOT_COVERED,
@@ -609,8 +545,6 @@ def _trout(weight: float, temperature: float) -> FeedingRate:
             rate_range=(TROUT_STARTER_RATE.low, TROUT_STARTER_RATE.high),
             feedings_per_day=int(TROUT_STARTER_FEEDINGS.value),
             feedings_source=TROUT_STARTER_FEEDINGS.source,
-            temperature_rule=TemperatureRule.NONE,
-            temperature_source=None,
         )
     # Between two rows, the row of the size the fish is growing to: the smaller rate.
     row = next(
@@ -644,12 +578,6 @@ _BY_SPECIES: Final[Mapping[Profile, Callable[[float, float], FeedingRate]]] = {
 }
 _NOTHING: Final = FeedingRate(
     rate=None,
-    rate_source=None,
-    rate_range=None,
-    feedings_per_day=None,
-    feedings_source=None,
-    temperature_rule=TemperatureRule.NONE,
-    temperature_source=None,
     no_rate=NoRate.NO_SOURCED_RATE,
 )
 
@@ -689,12 +617,8 @@ def feeding_rate(
         feedings, feedings_source = trout_meals(override), TROUT_MEAL_PERCENT.source
     return FeedingRate(
         rate=override,
-        rate_source=None,
-        rate_range=None,
         feedings_per_day=feedings,
         feedings_source=feedings_source,
-        temperature_rule=TemperatureRule.NONE,
-        temperature_source=None,
         overridden=True,
     )
 

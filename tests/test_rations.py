@@ -122,6 +122,9 @@ def test_channel_catfish_temperature_rules(
     assert (advice.rate, advice.temperature_rule) == (rate, rule)
     assert advice.feedings_per_day == feedings
     assert (advice.temperature_source and advice.temperature_source.tag) == tag
+    # Alternate days and every 2-3 days leave at least a day without feed.
+    spaced = temperature < 20
+    assert advice.days_between_feedings == (2 if spaced else 1)
 
 
 def test_channel_catfish_stages() -> None:
@@ -177,7 +180,7 @@ def test_koi_in_cold_water() -> None:
     weekly = feeding_rate(Profile.COMMON_CARP, 500, 9.9)
     assert weekly.rate == 1.5
     assert weekly.temperature_rule is TemperatureRule.TWO_TO_THREE_TIMES_A_WEEK
-    assert weekly.feedings_per_day == 1
+    assert (weekly.feedings_per_day, weekly.days_between_feedings) == (1, 2)
     stopped = feeding_rate(Profile.COMMON_CARP, 500, 4.9)
     assert (stopped.rate, stopped.temperature_rule) == (0, TemperatureRule.STOP)
     assert feeding_rate(Profile.COMMON_CARP, 500, 5).rate == 1.5

@@ -130,6 +130,15 @@ class TemperatureRule(StrEnum):
     """Cold water: the table's rate, fed on 2–3 days a week (koi at 5–10 °C)."""
 
 
+_SPACED_RULES: Final = frozenset(
+    {
+        TemperatureRule.ALTERNATE_DAYS,
+        TemperatureRule.ONE_PERCENT_EVERY_2_TO_3_DAYS,
+        TemperatureRule.TWO_TO_THREE_TIMES_A_WEEK,
+    }
+)
+
+
 class NoRate(StrEnum):
     """Why no feeding rate is recommended."""
 
@@ -159,6 +168,15 @@ class FeedingRate:
     """Why `rate` is None."""
     overridden: bool = False
     """True when the pond's own feeding rate replaced the sourced one."""
+
+    @property
+    def days_between_feedings(self) -> int:
+        """Return the fewest days from one feeding day to the next under the rule.
+
+        The rate is a feeding day's: on alternate days, every 2-3 days and 2-3
+        days a week, a day's feeding is followed by at least one day without [I].
+        """
+        return 2 if self.temperature_rule in _SPACED_RULES else 1
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -98,6 +98,22 @@ def test_restock() -> None:
     assert (again.harvested_kg, again.feed_kg) == (0, 0)
 
 
+def test_figures_set_by_hand() -> None:
+    """The pond's settings correct the record; vanished fish leave the gain."""
+    pond = _pond().record_feed(60_000).record_sample(10, 600)  # 60 g
+    assert (pond.gained_kg, pond.fcr) == (60, 1)
+    fewer = pond.corrected(count=1500)
+    assert (fewer.count, fewer.biomass, fewer.gained_kg, fewer.fcr) == (1500, 90, 30, 2)
+    heavier = pond.corrected(average_weight=75, stocked_on=date(2026, 3, 2))
+    assert (heavier.average_weight, heavier.stocked_on, heavier.fcr) == (
+        75,
+        date(2026, 3, 2),
+        0.67,
+    )
+    assert pond.corrected() == pond
+    assert pond.corrected(count=0).biomass == 0
+
+
 def test_species_and_days() -> None:
     """The species can be corrected; a stocking date ahead has no days yet."""
     pond = _pond().with_species(Profile.AFRICAN_CATFISH)
@@ -143,7 +159,7 @@ def test_storage_round_trip() -> None:
             "average_weight_invalid",
             {"weight": "0"},
         ),
-        (lambda: _pond().record_feed(-1), "feed_amount_invalid", {"amount": "-1"}),
+        (lambda: _pond().record_feed(-1), "feed_given_invalid", {"amount": "-1"}),
         (lambda: _pond().record_sample(0, 100), "sample_count_invalid", {"count": "0"}),
         (
             lambda: _pond().record_sample(5, float("nan")),
@@ -180,6 +196,16 @@ def test_storage_round_trip() -> None:
             lambda: _pond().restock(0, 5, STOCKED_ON),
             "fish_count_invalid",
             {"count": "0"},
+        ),
+        (
+            lambda: _pond().corrected(count=-1),
+            "fish_count_invalid",
+            {"count": "-1"},
+        ),
+        (
+            lambda: _pond().corrected(average_weight=0),
+            "average_weight_invalid",
+            {"weight": "0"},
         ),
         (
             lambda: _pond().restock(5, -5, STOCKED_ON),

@@ -147,9 +147,35 @@ class Stock:
         """Return the stock with its species corrected."""
         return replace(self, species=species)
 
+    def corrected(
+        self,
+        *,
+        count: int | None = None,
+        average_weight: float | None = None,
+        stocked_on: date | None = None,
+    ) -> Self:
+        """Return the stock with figures set by hand (the pond's settings).
+
+        A count set by hand is not a mortality or a harvest: fish that vanished
+        without a record (birds, theft, a miscount) leave the gain, so the FCR rises
+        as the farm's does. An average weight set by hand is a sample's.
+        """
+        if count is not None and count < 0:
+            raise FeedingInputError("fish_count_invalid", count=str(count))
+        if average_weight is not None:
+            _positive(average_weight, "average_weight_invalid", "weight")
+        return replace(
+            self,
+            count=self.count if count is None else count,
+            average_weight=(
+                self.average_weight if average_weight is None else average_weight
+            ),
+            stocked_on=self.stocked_on if stocked_on is None else stocked_on,
+        )
+
     def record_feed(self, grams: float) -> Self:
         """Return the stock after a feed of `grams` was given."""
-        _positive(grams, "feed_amount_invalid", "amount")
+        _positive(grams, "feed_given_invalid", "amount")
         return replace(self, feed_given=round(self.feed_given + grams, WEIGHT_DIGITS))
 
     def record_sample(self, fish: int, grams: float) -> Self:

@@ -12,7 +12,10 @@ repair issues and config flow errors, steps and aborts. A key is resolved from:
   `error=` anywhere (other values of such keywords are placeholders, not keys);
 - a local bound to a module function's result (`error := firmware_url_error(..)`):
   the literals that function returns;
-- an f-string: a pattern, so `f"command_{state}"` uses every `command_...` key.
+- an f-string: a pattern, so `f"command_{state}"` uses every `command_...` key;
+- the first argument of an exception of the integration's own whose `__init__`
+  takes `translation_key` first (`FeedingInputError("fish_count_invalid")`), which
+  Home Assistant's side raises again under that key (`err.translation_key`).
 
 Anything else cannot be checked and is reported, so that a new way of writing a key
 is either given a literal or taught here rather than silently unchecked.
@@ -70,6 +73,16 @@ def _name(node: ast.expr) -> str | None:
     return None
 
 
+def _takes_key_first(node: ast.ClassDef) -> bool:
+    """Return whether a class's `__init__` takes `translation_key` first."""
+    return any(
+        isinstance(item, ast.FunctionDef)
+        and item.name == "__init__"
+        and [arg.arg for arg in item.args.args[1:2]] == ["translation_key"]
+        for item in node.body
+    )
+
+
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((kw.value for kw in call.keywords if kw.arg == name), None)
 
@@ -85,8 +98,11 @@ class Source:
         }
         self.constants: dict[str, str] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.keyed_exceptions: set[str] = set()
         for tree in self.modules.values():
             for node in tree.body:
+                if isinstance(node, ast.ClassDef) and _takes_key_first(node):
+                    self.keyed_exceptions.add(node.name)
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                     self.functions[node.name] = node
                 target, value = _assigned(node)
@@ -125,6 +141,10 @@ class Source:
                         for part in parts
                     )
                 )
+            case ast.Attribute(attr="translation_key") if self.keyed_exceptions:
+                # Raised again from such an exception: its keys are its first
+                # arguments, found where it is raised.
+                pass
             case ast.Attribute(attr=attr):
                 self._resolve_keyword_literals(attr, found)
             case ast.Name(id=name):
@@ -200,7 +220,10 @@ class Source:
                 if called.endswith(EXCEPTION_SUFFIXES)
                 else None
             )
-            if kind == category and (key := _keyword(call, "translation_key")):
+            key = _keyword(call, "translation_key")
+            if key is None and called in self.keyed_exceptions and call.args:
+                key = call.args[0]
+            if kind == category and key is not None:
                 self.resolve(key, scope, found)
         return found
 

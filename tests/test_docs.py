@@ -31,6 +31,10 @@ from custom_components.future_fish.services import (
     SERVICE_CLEAR_LIMIT,
     SERVICE_FEED,
     SERVICE_REBOOT,
+    SERVICE_RECORD_HARVEST,
+    SERVICE_RECORD_MORTALITY,
+    SERVICE_RECORD_SAMPLE,
+    SERVICE_RESTOCK,
     SERVICE_SET_THRESHOLD,
     SERVICE_UPDATE_FIRMWARE,
     SERVICE_WATER,
@@ -231,6 +235,10 @@ def _events() -> list[str]:
                 SERVICE_REBOOT,
                 SERVICE_SET_THRESHOLD,
                 SERVICE_CLEAR_LIMIT,
+                SERVICE_RESTOCK,
+                SERVICE_RECORD_SAMPLE,
+                SERVICE_RECORD_MORTALITY,
+                SERVICE_RECORD_HARVEST,
             )
         ),
         *_events(),
@@ -253,6 +261,10 @@ def test_services_yaml_lists_only_documented_actions() -> None:
         SERVICE_REBOOT,
         SERVICE_SET_THRESHOLD,
         SERVICE_CLEAR_LIMIT,
+        SERVICE_RESTOCK,
+        SERVICE_RECORD_SAMPLE,
+        SERVICE_RECORD_MORTALITY,
+        SERVICE_RECORD_HARVEST,
     }
 
 

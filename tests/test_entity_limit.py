@@ -43,8 +43,8 @@ README: Final = Path(__file__).parent.parent / "README.md"
 MACS: Final = [f"EC:E3:34:00:00:{number:02X}" for number in range(1, 5)]
 # A controller that has not reported a pond yet.
 PONDLESS: Final = "EC:E3:34:00:00:FF"
-# What a controller with two ponds registers enabled: 35 of its own, 22 per pond.
-PER_CONTROLLER: Final = 79
+# What a controller with two ponds registers enabled: 35 of its own, 27 per pond.
+PER_CONTROLLER: Final = 89
 # Exactly two controllers with two ponds fit.
 LIMIT: Final = 2 * PER_CONTROLLER
 
@@ -192,7 +192,7 @@ async def test_a_reload_with_room_for_everything_clears_the_issue(
 async def test_disabling_entity_kinds_makes_room_after_a_reload(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, entity_registry: er.EntityRegistry
 ) -> None:
-    """Only enabled entities count: disabling numbers, buttons and valves frees room."""
+    """Only enabled entities count: disabling numbers, buttons, valves, alarms frees room."""
     entry = await setup_hub(hass)
     for mac in MACS[:3]:
         await report(hass, mac)
@@ -200,7 +200,7 @@ async def test_disabling_entity_kinds_makes_room_after_a_reload(
     assert issue(hass, entry) is not None
 
     for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
-        if entity.domain in {"number", "button", "switch"}:
+        if entity.domain in {"number", "button", "switch", "binary_sensor"}:
             entity_registry.async_update_entity(
                 entity.entity_id, disabled_by=er.RegistryEntryDisabler.USER
             )
@@ -295,7 +295,7 @@ async def test_readme_states_the_entity_counts(
         )
 
     own = registered(MACS[0].lower())
-    pond = len(registered(f"{MACS[0].lower()}_pond1"))
+    pond = sum(not entity.disabled for entity in registered(f"{MACS[0].lower()}_pond1"))
     enabled = sum(not entity.disabled for entity in own)
     two_ponds = enabled + 2 * pond
     assert two_ponds == PER_CONTROLLER

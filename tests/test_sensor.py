@@ -86,7 +86,10 @@ async def test_entities_snapshot(
 async def test_noisy_diagnostics_are_disabled_by_default(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, entity_registry: er.EntityRegistry
 ) -> None:
-    """Signal, free memory and last seen change constantly: off until wanted."""
+    """Signal, free memory and last seen change constantly: off until wanted.
+
+    So are what a pond's stock is set with once, and its rarer figures.
+    """
     await setup_hub(hass)
     await report(hass)
     disabled = {
@@ -98,6 +101,21 @@ async def test_noisy_diagnostics_are_disabled_by_default(
         f"{CONTROLLER}_wi_fi_signal",
         f"{CONTROLLER}_free_memory",
         f"{CONTROLLER}_last_seen",
+        *(
+            f"{platform}.pond_{pond}_{key}"
+            for pond in (1, 2)
+            for platform, key in (
+                ("number", "surface_area"),
+                ("number", "feeding_rate"),
+                ("number", "number_of_fish"),
+                ("number", "average_weight"),
+                ("date", "stocking_date"),
+                ("select", "species"),
+                ("sensor", "feed_since_stocking"),
+                ("sensor", "stocking_density"),
+                ("sensor", "days_since_stocking"),
+            )
+        ),
     }
 
 

@@ -709,9 +709,11 @@ async def test_descriptions_and_translations(
     registered = hass.services.async_services_for_domain(DOMAIN)
 
     assert (
-        set(descriptions) == {*ACTIONS, services.SERVICE_CLEAR_LIMIT} == set(registered)
+        set(descriptions)
+        == {*ACTIONS, *services.RECORDS, services.SERVICE_CLEAR_LIMIT}
+        == set(registered)
     )
-    for action in ACTIONS:
+    for action in (*ACTIONS, *services.RECORDS):
         fields = descriptions[action]["fields"]
         schema = registered[action].schema
         assert schema is not None

@@ -15,6 +15,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from .alarms import THRESHOLD_PARAMETERS
 from .commands import Command, CommandState, CommandTracker
 from .const import DOMAIN
+from .husbandry import FeedingEvent, async_fire_feeding_event, hold_details
 from .models import ControllerState, PondState
 from .protocol import (
     PLAUSIBLE_RANGES,
@@ -28,7 +29,8 @@ from .protocol import (
     water_parameters,
 )
 
-# One feeding of more than this is surely a typo (a hopper holds a few kg).
+# One feeding of more than this is surely a typo (a hopper holds a few kg). A larger
+# portion is fed in several feeds (the feeding blueprint does, docs/feeding.md).
 MAX_FEED_GRAMS: Final = 5000
 # A full tank; a higher target would lie above the brim.
 FULL_PERCENT: Final = 100
@@ -80,18 +82,47 @@ def _distance(pond: PondState, level_percent: float) -> float:
 
 
 async def async_feed(
-    commands: CommandTracker, pond: PondState, grams: float, context: Context | None
+    commands: CommandTracker,
+    pond: PondState,
+    grams: float,
+    context: Context | None,
+    *,
+    override: bool = False,
 ) -> Command:
-    """Feed a pond."""
+    """Feed a pond, unless its feeding hold is on and the user did not override it.
+
+    A refused feed and an overridden hold are logged with the hold's reasons.
+    """
     if not 0 < grams <= MAX_FEED_GRAMS:
         raise _invalid("feed_amount_invalid", maximum=str(MAX_FEED_GRAMS))
-    return await commands.async_send(
+    reasons = hold_details(pond)
+    if reasons and not override:
+        async_fire_feeding_event(
+            commands.hass,
+            pond,
+            FeedingEvent.FEED_REFUSED,
+            context,
+            amount=grams,
+            reasons=reasons,
+        )
+        raise _invalid("feeding_held", pond=pond.name, reasons=", ".join(reasons))
+    command = await commands.async_send(
         pond.controller,
         CommandType.FEED,
         pond.position,
         feed_parameters(grams),
         context,
     )
+    if reasons:
+        async_fire_feeding_event(
+            commands.hass,
+            pond,
+            FeedingEvent.HOLD_OVERRIDDEN,
+            context,
+            amount=grams,
+            reasons=reasons,
+        )
+    return command
 
 
 async def async_water(

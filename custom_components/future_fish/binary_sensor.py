@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Quantity, alarm_key
 from .coordinator import FutureFishConfigEntry
-from .dawn import oxygen_lower_limit
+from .dawn import oxygen_crash_expected
 from .entity import (
     FutureFishEntity,
     FutureFishEntityDescription,
@@ -27,8 +27,10 @@ from .models import (
     CONTROLLER_ALARM,
     DAWN_OXYGEN,
     DISSOLVED_OXYGEN_LOWER,
+    FEEDING_HOLD,
     ControllerState,
     Observable,
+    PondState,
 )
 from .protocol import Reading
 
@@ -43,18 +45,6 @@ class FutureFishBinarySensorDescription[StateT: Observable](
 
     is_on_fn: Callable[[StateT], bool | None]
     attributes_fn: Callable[[StateT], Mapping[str, Any] | None] = lambda _: None
-
-
-def _oxygen_crash_expected(controller: ControllerState) -> bool | None:
-    """Return whether oxygen is expected below the lower limit at sunrise.
-
-    Unknown while either is: by day, early in the night, or with no limit set.
-    """
-    forecast = controller.dawn_oxygen
-    limit = oxygen_lower_limit(controller)
-    if forecast is None or limit is None:
-        return None
-    return forecast.value < limit
 
 
 def _controller_alarm_attributes(
@@ -93,7 +83,7 @@ CONTROLLER_SENSORS: Final[
         translation_key="oxygen_crash_expected",
         device_class=BinarySensorDeviceClass.PROBLEM,
         watched=(DAWN_OXYGEN, DISSOLVED_OXYGEN_LOWER),
-        is_on_fn=_oxygen_crash_expected,
+        is_on_fn=oxygen_crash_expected,
     ),
     # On while an alarm the controller raised itself lasts. The protocol has no
     # message that ends one: it ends when a reading is back within the limits it
@@ -159,6 +149,18 @@ def _alarm_sensors(
     )
 
 
+# On: do not feed now, for the reasons it lists. Available offline, since an offline
+# controller is itself a reason (see husbandry.py).
+FEEDING_HOLD_SENSOR: Final = FutureFishBinarySensorDescription[PondState](
+    key=FEEDING_HOLD,
+    translation_key=FEEDING_HOLD,
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    available_offline=True,
+    is_on_fn=lambda pond: (
+        None if pond.feeding_hold is None else bool(pond.feeding_hold)
+    ),
+    attributes_fn=lambda pond: {"reasons": sorted(pond.feeding_hold or ())},
+)
 CONTROLLER_ALARM_SENSORS: Final = _alarm_sensors(CONTROLLER_QUANTITIES)
 POND_ALARM_SENSORS: Final = _alarm_sensors(POND_QUANTITIES)
 
@@ -173,12 +175,16 @@ async def async_setup_entry(
         *CONTROLLER_ALARM_SENSORS,
         *CONTROLLER_SENSORS,
     )
+    pond_sensors: tuple[FutureFishBinarySensorDescription[Any], ...] = (
+        *POND_ALARM_SENSORS,
+        FEEDING_HOLD_SENSOR,
+    )
     async_setup_device_entities(
         entry,
         async_add_entities,
         FutureFishBinarySensor,
         controller_sensors,
-        POND_ALARM_SENSORS,
+        pond_sensors,
     )
     async_setup_device_entities(
         entry, async_add_entities, FutureFishConnectivity, (CONNECTIVITY_SENSOR,), ()

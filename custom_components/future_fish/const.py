@@ -32,6 +32,9 @@ SUBSCRIBE_QOS: Final = 1
 # controller raises an alarm of its own (`<prefix>/<id>/threshold`).
 EVENT_THRESHOLD: Final = f"{DOMAIN}_threshold"
 EVENT_CONTROLLER_ALARM: Final = f"{DOMAIN}_alarm"
+# Fired for a pond's farm records (stocking, samples, mortality, harvests) and when
+# its feeding hold turns on or off, refuses a feed or is overridden.
+EVENT_FEEDING: Final = f"{DOMAIN}_feeding"
 
 # Units Home Assistant has no constant for.
 UNIT_MILLIGRAMS_PER_LITER: Final = "mg/L"

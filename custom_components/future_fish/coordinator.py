@@ -23,6 +23,7 @@ from .context import HubContext
 from .dawn import DawnForecaster
 from .devices import Devices
 from .feeding import FeedingRecords
+from .husbandry import Husbandry
 from .models import ControllerState, MessageStats, PondState
 from .presence import Presence
 from .protocol import (
@@ -81,7 +82,10 @@ class FutureFishHub:
         self.commands = CommandTracker(context, self.settings.commands)
         self.thresholds = Thresholds(context, self.settings, self.commands)
         self.dawn = DawnForecaster(context)
-        self.feeding = FeedingRecords(context, self.commands)
+        self.husbandry = Husbandry(context, self.settings.ammonia_reading)
+        self.feeding = FeedingRecords(
+            context, self.commands, self.husbandry.async_record_feed
+        )
         self.offline_issues = OfflineIssues(context)
         self.entity_limit = EntityLimitIssue(context)
         self.geometry_issues = GeometryIssues(context)
@@ -103,6 +107,7 @@ class FutureFishHub:
         self.devices.forget_pond += (
             self.geometry_issues.async_forget,
             self.thresholds.async_forget,
+            self.husbandry.async_forget,
         )
         self._handlers: dict[MessageKind, Handler] = {
             MessageKind.STARTUP: self._async_handle_startup,
@@ -121,6 +126,7 @@ class FutureFishHub:
             self.devices.add(controller)
         self.thresholds.async_load()
         await self.dawn.async_load()
+        await self.husbandry.async_load(self.devices.async_add_listeners)
         # After the ponds: their feeding totals are kept on them.
         await self.feeding.async_load()
 
@@ -155,6 +161,7 @@ class FutureFishHub:
         self.entity_limit.async_stop()
         await self.dawn.async_stop()
         await self.feeding.async_stop()
+        await self.husbandry.async_stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -168,6 +175,7 @@ class FutureFishHub:
         await self.store.async_remove()
         await self.dawn.async_remove_storage()
         await self.feeding.async_remove_storage()
+        await self.husbandry.async_remove_storage()
 
     # --- routing -------------------------------------------------------------------
 
@@ -332,9 +340,9 @@ class FutureFishHub:
 
     @callback
     def async_set_pond_settings(
-        self, pond: PondState, settings: Mapping[str, float]
+        self, pond: PondState, settings: Mapping[str, float | None]
     ) -> None:
-        """Set pond settings (checked together), and follow the geometry issue."""
+        """Set pond settings (checked together; None unsets), follow the geometry."""
         pond.async_set_settings(settings)
         self.geometry_issues.async_check(pond)
         self.store.async_schedule_save()

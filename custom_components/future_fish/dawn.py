@@ -51,6 +51,18 @@ def oxygen_lower_limit(controller: ControllerState) -> float | None:
     return limit
 
 
+def oxygen_crash_expected(controller: ControllerState) -> bool | None:
+    """Return whether oxygen is expected below the lower limit at sunrise.
+
+    Unknown while either is: by day, early in the night, or with no limit set.
+    """
+    forecast = controller.dawn_oxygen
+    limit = oxygen_lower_limit(controller)
+    if forecast is None or limit is None:
+        return None
+    return forecast.value < limit
+
+
 @callback
 def night_at(hass: HomeAssistant, now: datetime) -> tuple[Night | None, datetime]:
     """Return the night `now` falls in (None by day), and until when that holds."""

@@ -6,6 +6,7 @@ or timed out does not, since Home Assistant cannot know that feed was given. The
 totals start again at local midnight and survive restarts.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Final, TypedDict
 
@@ -44,11 +45,20 @@ class StoredFeeding(TypedDict):
 class FeedingRecords:
     """Counts each pond's completed feeds of the day, kept on the pond's values."""
 
-    def __init__(self, context: HubContext, commands: CommandTracker) -> None:
-        """Prepare the records of one hub; nothing is loaded or listened to yet."""
+    def __init__(
+        self,
+        context: HubContext,
+        commands: CommandTracker,
+        on_feed: Callable[[PondState, float], None],
+    ) -> None:
+        """Prepare the records of one hub; nothing is loaded or listened to yet.
+
+        `on_feed` hears of every completed feed too (the feed since stocking).
+        """
         self.hass = context.hass
         self._context = context
         self._commands = commands
+        self._on_feed = on_feed
         self._store: Store[StoredFeeding] = Store(
             context.hass, STORAGE_VERSION, f"{DOMAIN}.{context.entry.entry_id}.feeding"
         )
@@ -97,8 +107,10 @@ class FeedingRecords:
             return
         # Midnight's timer may not have run yet (a suspended host).
         self._async_start_day(dt_util.now().date())
-        pond.feed_given_today += float(command.parameters["amount"])
+        grams = float(command.parameters["amount"])
+        pond.feed_given_today += grams
         pond.feedings_today += 1
+        self._on_feed(pond, grams)
         self._store.async_delay_save(self._stored_data, SAVE_DELAY)
 
     @callback

@@ -19,8 +19,9 @@ from homeassistant.helpers import device_registry as dr
 
 from .alarms import quantity_named
 from .commands import EVENT_COMMAND, CommandState
-from .const import DOMAIN, EVENT_CONTROLLER_ALARM, EVENT_THRESHOLD
+from .const import DOMAIN, EVENT_CONTROLLER_ALARM, EVENT_FEEDING, EVENT_THRESHOLD
 from .coordinator import FutureFishHub
+from .husbandry import FeedingEvent
 from .models import PondState
 from .protocol import CommandType, water_level_percent
 
@@ -87,6 +88,35 @@ ICON_COMMAND_NOT_DONE: Final = "mdi:alert-circle-outline"
 ICON_COMMAND_UNKNOWN: Final = "mdi:message-processing-outline"
 ICON_ALARM_ON: Final = "mdi:alert"
 ICON_ALARM_OFF: Final = "mdi:check-circle-outline"
+# How each feeding event reads, and its icon. {reasons} are the hold's reasons.
+FEEDING_PHRASINGS: Final[Mapping[FeedingEvent, tuple[str, str]]] = {
+    FeedingEvent.HOLD_ON: ("feeding hold on: {reasons}", "mdi:food-off"),
+    FeedingEvent.HOLD_OFF: ("feeding hold off: the pond may be fed", "mdi:food"),
+    FeedingEvent.FEED_REFUSED: (
+        "feed of {amount} g refused: feeding hold ({reasons})",
+        "mdi:food-off",
+    ),
+    FeedingEvent.HOLD_OVERRIDDEN: (
+        "fed {amount} g despite the feeding hold ({reasons}): overridden",
+        "mdi:alert",
+    ),
+    FeedingEvent.RESTOCK: (
+        "stocked {fish} fish of {average_weight} g; now {count} fish, {biomass}",
+        "mdi:fish",
+    ),
+    FeedingEvent.SAMPLE: (
+        "sample of {fish} fish weighed {weight}; now {biomass}, FCR {fcr}",
+        "mdi:scale",
+    ),
+    FeedingEvent.MORTALITY: (
+        "{fish} dead fish removed; now {count} fish, {biomass}, FCR {fcr}",
+        "mdi:skull-outline",
+    ),
+    FeedingEvent.HARVEST: (
+        "harvested {harvest}; now {count} fish, {biomass}, FCR {fcr}",
+        "mdi:basket",
+    ),
+}
 # Where the level the user asked for (in %) is in the event's `request`.
 REQUESTED_LEVELS: Final = {
     "level": "level",
@@ -139,7 +169,25 @@ def async_describe_events(
             ),
         }
 
+    @callback
+    def async_describe_feeding(event: Event) -> dict[str, str]:
+        data = event.data
+        hub, pond = _find(hass, data.get("controller"), data.get("pond"))
+        try:
+            kind = FeedingEvent(str(data.get("type")))
+        except ValueError:
+            # An event of another version of the integration.
+            kind = None
+        return {
+            LOGBOOK_ENTRY_NAME: _device_name(hass, data, hub, pond),
+            LOGBOOK_ENTRY_MESSAGE: describe_feeding(data),
+            LOGBOOK_ENTRY_ICON: (
+                ICON_COMMAND_UNKNOWN if kind is None else FEEDING_PHRASINGS[kind][1]
+            ),
+        }
+
     async_describe_event(DOMAIN, EVENT_COMMAND, async_describe_command)
+    async_describe_event(DOMAIN, EVENT_FEEDING, async_describe_feeding)
     async_describe_event(DOMAIN, EVENT_THRESHOLD, async_describe_alarm)
     async_describe_event(DOMAIN, EVENT_CONTROLLER_ALARM, async_describe_alarm)
 
@@ -176,6 +224,36 @@ def describe_controller_alarm(data: Mapping[str, Any]) -> str:
     if data.get("message"):
         text += f": {data['message']}"
     return text
+
+
+def describe_feeding(data: Mapping[str, Any]) -> str:
+    """Return a farm record or a change of the feeding hold, in words."""
+    try:
+        text = FEEDING_PHRASINGS[FeedingEvent(str(data.get("type")))][0]
+    except ValueError:
+        return f"feeding: {data.get('type')}"
+    fish = data.get("fish")
+    weight = data.get("weight")
+    harvest = " and ".join(
+        part
+        for part in (
+            None if fish is None else f"{_number(fish)} fish",
+            None if weight is None else _number(weight, " kg"),
+        )
+        if part
+    )
+    reasons = data.get("reasons")
+    return text.format(
+        reasons=", ".join(map(str, reasons)) if isinstance(reasons, list) else "?",
+        amount=_number(data.get("amount")),
+        fish=_number(fish),
+        weight=_number(weight, " kg"),
+        average_weight=_number(data.get("average_weight")),
+        count=_number(data.get("count")),
+        biomass=_number(data.get("biomass"), " kg"),
+        fcr="unknown" if data.get("fcr") is None else _number(data.get("fcr")),
+        harvest=harvest or "?",
+    )
 
 
 def command_icon(data: Mapping[str, Any]) -> str:

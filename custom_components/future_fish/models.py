@@ -11,6 +11,7 @@ from homeassistant.exceptions import ServiceValidationError
 
 from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, Alarm, Bound, limit_key
 from .const import DOMAIN, LOGGER
+from .feeding_hold import HoldReason
 from .forecast import Forecast
 from .protocol import (
     ControllerAlarm,
@@ -21,7 +22,9 @@ from .protocol import (
     is_mac,
     water_level_percent,
 )
+from .rations import FeedingRate
 from .species import Profile
+from .stock import Stock
 
 type Value = float | None
 
@@ -34,6 +37,10 @@ TANK_DEPTH: Final = "tank_depth"
 FEED_AMOUNT: Final = "feed_amount"
 FILL_TARGET: Final = "fill_target"
 DRAIN_TARGET: Final = "drain_target"
+# The pond's water surface in m² (with the tank depth: its volume, for the density).
+SURFACE_AREA: Final = "surface_area"
+# The pond's own feeding rate in % body weight a day, replacing the sourced one.
+FEEDING_RATE: Final = "feeding_rate"
 # What the pond's buttons send until the user sets a value: the deployed system's.
 POND_DEFAULTS: Final[Mapping[str, float]] = {
     FEED_AMOUNT: 100.0,
@@ -80,6 +87,8 @@ POND_SETTINGS: Final = (
     FEED_AMOUNT,
     FILL_TARGET,
     DRAIN_TARGET,
+    SURFACE_AREA,
+    FEEDING_RATE,
     *POND_LIMITS,
 )
 # Listening to this key means hearing about the controller's own alarm (`threshold`).
@@ -239,6 +248,17 @@ class IgnoredControllers:
             self.sample[device_id] += 1
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FeedingAdvice:
+    """How much a pond's fish should eat now (see husbandry.py)."""
+
+    rate: FeedingRate
+    ration: float | None
+    """Grams a day; None without a rate."""
+    portion: float | None
+    """Grams for the next feeding; None without a ration or feedings a day."""
+
+
 class PondState(Observable):
     """One pond served by a controller, with the geometry the user set for it."""
 
@@ -248,6 +268,15 @@ class PondState(Observable):
     # What completed feeds gave today (see feeding.py).
     feed_given_today: Watched[float] = Watched(0)
     feedings_today: Watched[int] = Watched(0)
+    # The species the user chose for the pond; None: its controller's profile.
+    species: Watched[Profile | None] = Watched(None)
+    # The pond's stock ledger, None until it was stocked (see husbandry.py).
+    stock: Watched[Stock | None] = Watched(None)
+    days_since_stocking: Watched[int | None] = Watched(None)
+    # None while the water temperature or the stock is unknown.
+    feeding_advice: Watched[FeedingAdvice | None] = Watched(None)
+    # Why the pond must not be fed now (empty: it may be); None until worked out.
+    feeding_hold: Watched[frozenset[HoldReason] | None] = Watched(None)
 
     def __init__(self, controller: ControllerState, position: int) -> None:
         """Create the state of pond `position` (1 or 2) of `controller`."""
@@ -274,6 +303,11 @@ class PondState(Observable):
         return _geometry(self.values)
 
     @property
+    def fish_species(self) -> Profile:
+        """Return the species in the pond: its own, or its controller's profile."""
+        return self.species or self.controller.species_profile
+
+    @property
     def settings(self) -> dict[str, float]:
         """Return what the user set for this pond, for storage."""
         return _settings(self.values, POND_SETTINGS)
@@ -293,7 +327,7 @@ class PondState(Observable):
         return POND_DEFAULTS[key] if value is None else value
 
     @callback
-    def async_set_settings(self, settings: Mapping[str, float]) -> None:
+    def async_set_settings(self, settings: Mapping[str, float | None]) -> None:
         """Set pond settings, refusing impossible geometry; recompute the level.
 
         Checked as a whole, so a sensor height and tank depth that fit each other
@@ -448,6 +482,11 @@ INLET_VALVE: Final = PondState.inlet_valve.key
 OUTLET_VALVE: Final = PondState.outlet_valve.key
 FEED_GIVEN_TODAY: Final = PondState.feed_given_today.key
 FEEDINGS_TODAY: Final = PondState.feedings_today.key
+POND_SPECIES: Final = PondState.species.key
+STOCK: Final = PondState.stock.key
+DAYS_SINCE_STOCKING: Final = PondState.days_since_stocking.key
+FEEDING_ADVICE: Final = PondState.feeding_advice.key
+FEEDING_HOLD: Final = PondState.feeding_hold.key
 LAST_SEEN: Final = ControllerState.last_seen.key
 FIRMWARE_VERSION: Final = ControllerState.firmware_version.key
 IP_ADDRESS: Final = ControllerState.ip_address.key

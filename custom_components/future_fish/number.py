@@ -1,5 +1,6 @@
 """Numbers: settings of a pond that the controller does not know, and alarm limits."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -9,7 +10,13 @@ from homeassistant.components.number import (
     NumberEntityDescription,
     NumberMode,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfLength, UnitOfMass
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfArea,
+    UnitOfLength,
+    UnitOfMass,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -21,17 +28,22 @@ from .entity import (
     FutureFishEntityDescription,
     async_setup_device_entities,
 )
+from .husbandry import Husbandry
 from .models import (
     DRAIN_TARGET,
     FEED_AMOUNT,
+    FEEDING_RATE,
     FILL_TARGET,
     GEOMETRY_RANGE,
     POND_DEFAULTS,
     SENSOR_HEIGHT,
+    STOCK,
+    SURFACE_AREA,
     TANK_DEPTH,
     PondState,
 )
 from .protocol import PLAUSIBLE_RANGES, Reading
+from .stock import Stock
 
 PARALLEL_UPDATES = 0
 
@@ -92,7 +104,74 @@ COMMAND_NUMBERS: Final[tuple[PondSettingDescription, ...]] = (
         for key in (FILL_TARGET, DRAIN_TARGET)
     ),
 )
-POND_NUMBERS: Final = GEOMETRY_NUMBERS + COMMAND_NUMBERS
+# Set once per pond: disabled until the user wants them (docs/feeding.md).
+SURFACE_AREA_NUMBER: Final = PondSettingDescription(
+    key=SURFACE_AREA,
+    translation_key=SURFACE_AREA,
+    device_class=NumberDeviceClass.AREA,
+    native_unit_of_measurement=UnitOfArea.SQUARE_METERS,
+    native_min_value=0.1,
+    native_max_value=1_000_000,
+    native_step=0.1,
+    mode=NumberMode.BOX,
+    entity_category=EntityCategory.CONFIG,
+    entity_registry_enabled_default=False,
+)
+POND_NUMBERS: Final = (*GEOMETRY_NUMBERS, *COMMAND_NUMBERS, SURFACE_AREA_NUMBER)
+# The pond's own rate, % body weight a day: unknown (the sourced rate applies) until
+# set, and unset again with the `clear_limit` action.
+FEEDING_RATE_NUMBER: Final = PondSettingDescription(
+    key=FEEDING_RATE,
+    translation_key=FEEDING_RATE,
+    native_unit_of_measurement=PERCENTAGE,
+    native_min_value=0,
+    native_max_value=50,
+    native_step=0.01,
+    mode=NumberMode.BOX,
+    entity_category=EntityCategory.CONFIG,
+    entity_registry_enabled_default=False,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockNumberDescription(NumberEntityDescription, FutureFishEntityDescription):
+    """A figure of the pond's stock, corrected by hand (see husbandry.py)."""
+
+    available_offline: bool = True
+    watched: tuple[str, ...] | None = (STOCK,)
+    entity_category: EntityCategory | None = EntityCategory.CONFIG
+    entity_registry_enabled_default: bool = False
+    mode: NumberMode = NumberMode.BOX
+    value_fn: Callable[[Stock], float]
+    correct_fn: Callable[[Husbandry, PondState, float], None]
+
+
+STOCK_NUMBERS: Final[tuple[StockNumberDescription, ...]] = (
+    StockNumberDescription(
+        key="fish_count",
+        translation_key="fish_count",
+        native_min_value=0,
+        native_max_value=100_000_000,
+        native_step=1,
+        value_fn=lambda stock: stock.count,
+        correct_fn=lambda husbandry, pond, value: husbandry.async_correct(
+            pond, count=round(value)
+        ),
+    ),
+    StockNumberDescription(
+        key="average_weight",
+        translation_key="average_weight",
+        device_class=NumberDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.GRAMS,
+        native_min_value=0.01,
+        native_max_value=100_000,
+        native_step=0.01,
+        value_fn=lambda stock: stock.average_weight,
+        correct_fn=lambda husbandry, pond, value: husbandry.async_correct(
+            pond, average_weight=value
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,6 +234,12 @@ async def async_setup_entry(
         POND_NUMBERS,
     )
     async_setup_device_entities(
+        entry, async_add_entities, FutureFishFeedingRate, (), (FEEDING_RATE_NUMBER,)
+    )
+    async_setup_device_entities(
+        entry, async_add_entities, FutureFishStockNumber, (), STOCK_NUMBERS
+    )
+    async_setup_device_entities(
         entry,
         async_add_entities,
         FutureFishLimit,
@@ -180,6 +265,32 @@ class FutureFishPondSetting(FutureFishEntity, NumberEntity):
         self.hub.async_set_pond_settings(
             self.pond, {self.entity_description.key: value}
         )
+
+
+class FutureFishFeedingRate(FutureFishPondSetting):
+    """The pond's own feeding rate, which `clear_limit` unsets."""
+
+    @callback
+    def async_clear_limit(self) -> None:
+        """Unset the rate: the sourced one applies again."""
+        self.hub.async_set_pond_settings(self.pond, {FEEDING_RATE: None})
+
+
+class FutureFishStockNumber(FutureFishEntity, NumberEntity):
+    """The number of fish or their average weight; unknown until stocked."""
+
+    entity_description: StockNumberDescription
+    pond: PondState
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the figure of the pond's stock."""
+        stock = self.pond.stock
+        return None if stock is None else self.entity_description.value_fn(stock)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Correct the stock; an unstocked pond is stocked with `restock` first."""
+        self.entity_description.correct_fn(self.hub.husbandry, self.pond, value)
 
 
 class FutureFishLimit(FutureFishEntity, NumberEntity):

@@ -1,4 +1,4 @@
-"""Selects: the species profile that sets a controller's alarm limits."""
+"""Selects: the species profile of a controller's limits, the species of a pond."""
 
 from dataclasses import dataclass
 from typing import Final
@@ -14,7 +14,7 @@ from .entity import (
     FutureFishEntityDescription,
     async_setup_device_entities,
 )
-from .models import SPECIES_PROFILE
+from .models import POND_SPECIES, SPECIES_PROFILE, PondState
 from .species import Profile
 
 PARALLEL_UPDATES = 0
@@ -34,19 +34,33 @@ SPECIES_PROFILE_SELECT: Final = SpeciesProfileDescription(
     entity_category=EntityCategory.CONFIG,
 )
 
+# Set once; disabled until the user wants it (docs/feeding.md). Until a species is
+# chosen, it shows the controller's profile, which the pond follows.
+POND_SPECIES_SELECT: Final = SpeciesProfileDescription(
+    key=POND_SPECIES,
+    translation_key="pond_species",
+    options=[profile.value for profile in Profile],
+    entity_category=EntityCategory.CONFIG,
+    entity_registry_enabled_default=False,
+    watched=(POND_SPECIES, SPECIES_PROFILE),
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: FutureFishConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a species profile select for every controller."""
+    """Add the species profile of every controller and the species of every pond."""
     async_setup_device_entities(
         entry,
         async_add_entities,
         FutureFishSpeciesProfile,
         (SPECIES_PROFILE_SELECT,),
         (),
+    )
+    async_setup_device_entities(
+        entry, async_add_entities, FutureFishPondSpecies, (), (POND_SPECIES_SELECT,)
     )
 
 
@@ -68,3 +82,19 @@ class FutureFishSpeciesProfile(FutureFishEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Apply a profile's limits and send those the controller watches itself."""
         self.hub.thresholds.async_set_profile(self.controller, Profile(option))
+
+
+class FutureFishPondSpecies(FutureFishEntity, SelectEntity):
+    """The species in a pond, whose feeding tables its ration and hold use."""
+
+    entity_description: SpeciesProfileDescription
+    pond: PondState
+
+    @property
+    def current_option(self) -> str:
+        """Return the pond's species; its controller's profile until one is chosen."""
+        return self.pond.fish_species
+
+    async def async_select_option(self, option: str) -> None:
+        """Set the species; the ration and the hold follow it at once."""
+        self.hub.husbandry.async_set_species(self.pond, Profile(option))

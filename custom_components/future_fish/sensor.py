@@ -20,6 +20,7 @@ from homeassistant.const import (
     UnitOfLength,
     UnitOfMass,
     UnitOfTemperature,
+    UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -35,19 +36,26 @@ from .entity import (
     FutureFishEntityDescription,
     async_setup_device_entities,
 )
+from .husbandry import pond_density
 from .models import (
     DAWN_OXYGEN,
+    DAYS_SINCE_STOCKING,
     FEED_GIVEN_TODAY,
+    FEEDING_ADVICE,
     FEEDINGS_TODAY,
     FREE_HEAP,
     IP_ADDRESS,
     LAST_COMMAND,
     LAST_SEEN,
+    STOCK,
+    SURFACE_AREA,
+    TANK_DEPTH,
     ControllerState,
     Observable,
     PondState,
 )
 from .protocol import Reading
+from .stock import Stock
 
 # Every update is pushed by the hub; there is nothing to poll or to throttle.
 PARALLEL_UPDATES = 0
@@ -65,6 +73,8 @@ class FutureFishSensorDescription[StateT: Observable](
     attributes_fn: Callable[[FutureFishHub, StateT], Mapping[str, Any] | None] = (
         lambda *_: None
     )
+    # A unit that depends on the state; the description's own when None.
+    unit_fn: Callable[[StateT], str | None] | None = None
 
 
 def _value(key: str) -> Callable[[FutureFishHub, Observable], SensorValue]:
@@ -217,6 +227,144 @@ POND_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
 )
 
 
+# Unit of the recommended daily feed: Home Assistant has no mass-per-day unit.
+UNIT_GRAMS_PER_DAY: Final = "g/d"
+
+
+def _source(source: object | None) -> str | None:
+    return None if source is None else str(source)
+
+
+def _ration_attributes(_: FutureFishHub, pond: PondState) -> Mapping[str, Any] | None:
+    """Return what the ration rests on: the rate, its source and mark, the rules."""
+    if (advice := pond.feeding_advice) is None:
+        return None
+    rate = advice.rate
+    return {
+        "species": pond.fish_species.value,
+        "rate": rate.rate,
+        "rate_range": None if rate.rate_range is None else list(rate.rate_range),
+        "rate_source": "own" if rate.overridden else _source(rate.rate_source),
+        "feedings_per_day": rate.feedings_per_day,
+        "feedings_source": _source(rate.feedings_source),
+        "temperature_rule": rate.temperature_rule.value,
+        "temperature_source": _source(rate.temperature_source),
+        "days_between_feedings": rate.days_between_feedings,
+        "no_rate": None if rate.no_rate is None else rate.no_rate.value,
+    }
+
+
+def _stock_value(
+    read: Callable[[Stock], SensorValue],
+) -> Callable[[FutureFishHub, PondState], SensorValue]:
+    """Return the function that reads a figure of the pond's stock, None unstocked."""
+
+    def value(_: FutureFishHub, pond: PondState) -> SensorValue:
+        return None if pond.stock is None else read(pond.stock)
+
+    return value
+
+
+# What the pond's stock and the feeding tables recommend. The stock is Home
+# Assistant's and stays shown offline; the ration follows the water temperature.
+FEEDING_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
+    FutureFishSensorDescription(
+        key="recommended_daily_feed",
+        translation_key="recommended_daily_feed",
+        native_unit_of_measurement=UNIT_GRAMS_PER_DAY,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        watched=(FEEDING_ADVICE,),
+        value_fn=lambda _, pond: (
+            None if (advice := pond.feeding_advice) is None else advice.ration
+        ),
+        attributes_fn=_ration_attributes,
+    ),
+    FutureFishSensorDescription(
+        key="recommended_portion",
+        translation_key="recommended_portion",
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.GRAMS,
+        suggested_display_precision=0,
+        watched=(FEEDING_ADVICE,),
+        value_fn=lambda _, pond: (
+            None if (advice := pond.feeding_advice) is None else advice.portion
+        ),
+    ),
+    FutureFishSensorDescription(
+        key="biomass",
+        translation_key="biomass",
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        available_offline=True,
+        watched=(STOCK,),
+        value_fn=_stock_value(lambda stock: stock.biomass),
+        attributes_fn=lambda _, pond: (
+            None
+            if (stock := pond.stock) is None
+            else {"fish": stock.count, "average_weight": stock.average_weight}
+        ),
+    ),
+    FutureFishSensorDescription(
+        key="feed_conversion_ratio",
+        translation_key="feed_conversion_ratio",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        available_offline=True,
+        watched=(STOCK,),
+        value_fn=_stock_value(lambda stock: stock.fcr),
+        attributes_fn=lambda _, pond: (
+            None
+            if (stock := pond.stock) is None
+            else {
+                "gained": stock.gained_kg,
+                "harvested": stock.harvested_kg,
+                "dead": stock.dead_kg,
+            }
+        ),
+    ),
+    # For long-term statistics; a new stocking of an empty pond starts a new cycle.
+    FutureFishSensorDescription(
+        key="feed_since_stocking",
+        translation_key="feed_since_stocking",
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=1,
+        available_offline=True,
+        entity_registry_enabled_default=False,
+        watched=(STOCK,),
+        value_fn=_stock_value(lambda stock: stock.feed_kg),
+    ),
+    # kg/m³ with the pond's volume, fish/m² with only its surface: no statistics,
+    # as the unit changes when the tank depth is set.
+    FutureFishSensorDescription(
+        key="stocking_density",
+        translation_key="stocking_density",
+        suggested_display_precision=2,
+        available_offline=True,
+        entity_registry_enabled_default=False,
+        watched=(STOCK, SURFACE_AREA, TANK_DEPTH),
+        value_fn=lambda _, pond: (
+            None if (density := pond_density(pond)) is None else density.value
+        ),
+        unit_fn=lambda pond: (
+            None if (density := pond_density(pond)) is None else density.unit.value
+        ),
+    ),
+    FutureFishSensorDescription(
+        key=DAYS_SINCE_STOCKING,
+        translation_key=DAYS_SINCE_STOCKING,
+        native_unit_of_measurement=UnitOfTime.DAYS,
+        available_offline=True,
+        entity_registry_enabled_default=False,
+        value_fn=lambda _, pond: pond.days_since_stocking,
+    ),
+)
+
+
 # Only where the controllers report TAN: with NH3-N it would repeat the Ammonia sensor.
 UNIONISED_AMMONIA_SENSOR: Final = FutureFishSensorDescription[ControllerState](
     key=UNIONISED_AMMONIA,
@@ -320,7 +468,7 @@ async def async_setup_entry(
         async_add_entities,
         FutureFishSensor,
         (*CONTROLLER_SENSORS, *derived, *DERIVED_SENSORS),
-        POND_SENSORS,
+        (*POND_SENSORS, *FEEDING_SENSORS),
     )
 
 
@@ -354,3 +502,10 @@ class FutureFishSensor(FutureFishEntity, SensorEntity):
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
         """Return the details of what the state shows, where there are any."""
         return self.entity_description.attributes_fn(self.hub, self.observed)
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """Return the unit: the description's, or the one the state calls for."""
+        if (unit_fn := self.entity_description.unit_fn) is None:
+            return super().native_unit_of_measurement
+        return unit_fn(self.observed)

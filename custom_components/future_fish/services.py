@@ -32,6 +32,7 @@ from .commands import Command
 from .const import DOMAIN
 from .coordinator import FutureFishHub
 from .entity import ClearableLimit
+from .husbandry import FeedingEvent
 from .models import ControllerState, PondState, parse_device_key
 
 SERVICE_FEED: Final = "feed"
@@ -40,6 +41,10 @@ SERVICE_UPDATE_FIRMWARE: Final = "update_firmware"
 SERVICE_REBOOT: Final = "reboot"
 SERVICE_SET_THRESHOLD: Final = "set_threshold"
 SERVICE_CLEAR_LIMIT: Final = "clear_limit"
+SERVICE_RESTOCK: Final = "restock"
+SERVICE_RECORD_SAMPLE: Final = "record_sample"
+SERVICE_RECORD_MORTALITY: Final = "record_mortality"
+SERVICE_RECORD_HARVEST: Final = "record_harvest"
 
 ATTR_AMOUNT: Final = "amount"
 ATTR_ACTION: Final = "action"
@@ -51,10 +56,16 @@ ATTR_PARAMETER: Final = "parameter"
 ATTR_LOWER: Final = "lower"
 ATTR_UPPER: Final = "upper"
 ATTR_WAIT_FOR_COMPLETION: Final = "wait_for_completion"
+ATTR_OVERRIDE: Final = "override"
+ATTR_FISH: Final = "fish"
+ATTR_WEIGHT: Final = "weight"
+ATTR_AVERAGE_WEIGHT: Final = "average_weight"
+ATTR_DATE: Final = "date"
 
 # Only types are checked here: ranges, levels, URLs and parameter names are checked
 # by actions.py, which raises translated errors that say what is allowed.
 _NUMBER: Final = probatio.Coerce(float)
+_FISH: Final = probatio.Coerce(int)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +127,13 @@ def _resolve[T: (PondState, ControllerState, PondState | ControllerState)](
 
 def _feed(call: ServiceCall) -> Coroutine[Any, Any, Command]:
     hub, pond = _resolve(call, POND)
-    return actions.async_feed(hub.commands, pond, call.data[ATTR_AMOUNT], call.context)
+    return actions.async_feed(
+        hub.commands,
+        pond,
+        call.data[ATTR_AMOUNT],
+        call.context,
+        override=call.data[ATTR_OVERRIDE],
+    )
 
 
 def _water(call: ServiceCall) -> Coroutine[Any, Any, Command]:
@@ -163,7 +180,13 @@ type Sender = Callable[[ServiceCall], Coroutine[Any, Any, Command]]
 # Each action: what it sends, and its fields besides device_id and
 # wait_for_completion.
 ACTIONS: Final[dict[str, tuple[Sender, dict[probatio.Marker, Any]]]] = {
-    SERVICE_FEED: (_feed, {probatio.Required(ATTR_AMOUNT): _NUMBER}),
+    SERVICE_FEED: (
+        _feed,
+        {
+            probatio.Required(ATTR_AMOUNT): _NUMBER,
+            probatio.Optional(ATTR_OVERRIDE, default=False): cv.boolean,
+        },
+    ),
     SERVICE_WATER: (
         _water,
         {
@@ -202,6 +225,65 @@ def _handler(
     return handle
 
 
+# Farm records: what each adds to the pond's stock, and its fields besides device_id.
+# Ranges are checked by the stock model, which names what is wrong.
+RECORDS: Final[dict[str, tuple[FeedingEvent, dict[probatio.Marker, Any]]]] = {
+    SERVICE_RESTOCK: (
+        FeedingEvent.RESTOCK,
+        {
+            probatio.Required(ATTR_FISH): _FISH,
+            probatio.Required(ATTR_AVERAGE_WEIGHT): _NUMBER,
+            probatio.Optional(ATTR_DATE): cv.date,
+        },
+    ),
+    SERVICE_RECORD_SAMPLE: (
+        FeedingEvent.SAMPLE,
+        {
+            probatio.Required(ATTR_FISH): _FISH,
+            probatio.Required(ATTR_WEIGHT): _NUMBER,
+        },
+    ),
+    SERVICE_RECORD_MORTALITY: (
+        FeedingEvent.MORTALITY,
+        {
+            probatio.Required(ATTR_FISH): _FISH,
+            probatio.Optional(ATTR_WEIGHT): _NUMBER,
+        },
+    ),
+    SERVICE_RECORD_HARVEST: (
+        FeedingEvent.HARVEST,
+        {
+            probatio.Optional(ATTR_FISH): _FISH,
+            probatio.Optional(ATTR_WEIGHT): _NUMBER,
+        },
+    ),
+}
+
+
+def _recorder(kind: FeedingEvent) -> Callable[[ServiceCall], ServiceResponse]:
+    @callback
+    def record(call: ServiceCall) -> ServiceResponse:
+        hub, pond = _resolve(call, POND)
+        stock = hub.husbandry.async_record(
+            pond,
+            kind,
+            call.context,
+            fish=call.data.get(ATTR_FISH),
+            weight=call.data.get(ATTR_WEIGHT),
+            average_weight=call.data.get(ATTR_AVERAGE_WEIGHT),
+            on=call.data.get(ATTR_DATE),
+        )
+        if not call.return_response:
+            return None
+        return {
+            **stock.as_dict(),
+            "biomass": stock.biomass,
+            "fcr": stock.fcr,
+        }
+
+    return record
+
+
 async def _clear_limit(entity: Entity, _call: ServiceCall) -> None:
     """Clear the limit behind the `clear_limit` action; other numbers refuse."""
     if not isinstance(entity, ClearableLimit):
@@ -229,6 +311,16 @@ def async_setup_services(hass: HomeAssistant) -> None:
                         cv.boolean
                     ),
                 }
+            ),
+            supports_response=SupportsResponse.OPTIONAL,
+        )
+    for name, (kind, fields) in RECORDS.items():
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            _recorder(kind),
+            schema=probatio.Schema(
+                {probatio.Required(ATTR_DEVICE_ID): cv.string, **fields}
             ),
             supports_response=SupportsResponse.OPTIONAL,
         )

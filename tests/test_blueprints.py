@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.future_fish.const import DOMAIN
 
 from .command_helpers import set_number
-from .common import DEVICE_ID, answer_commands, report, send, setup_hub
+from .common import DEVICE_ID, HEARTBEAT, answer_commands, report, send, setup_hub
 
 BLUEPRINTS: Final = Path(__file__).parents[1] / "blueprints" / "automation" / DOMAIN
 CONTROLLER: Final = "pond_controller_4134"
@@ -30,6 +30,8 @@ CRASH_EXPECTED: Final = f"binary_sensor.{CONTROLLER}_oxygen_crash_expected"
 CONNECTIVITY: Final = f"binary_sensor.{CONTROLLER}_connectivity"
 TEMPERATURE: Final = f"sensor.{CONTROLLER}_water_temperature"
 FEED_LEVEL: Final = "sensor.pond_1_feed_level"
+HOLD: Final = "binary_sensor.pond_1_feeding_hold"
+PORTION: Final = "sensor.pond_1_recommended_portion"
 AERATOR: Final = "switch.aerator"
 # What users put into a blueprint's notification input.
 NOTIFY: Final = [{"action": "notify.notify", "data": {"message": "{{ message }}"}}]
@@ -182,6 +184,22 @@ async def test_oxygen_crash_expected(hass: HomeAssistant) -> None:
     assert [call.data["entity_id"] for call in turn_on] == [[AERATOR]]
 
 
+async def at(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, local: str, **readings: float
+) -> None:
+    """Move to a local time of 1 June 2026, the controller reporting `readings`.
+
+    It reports before the timers run, so its heartbeat keeps it online.
+    """
+    freezer.move_to(f"2026-06-01 {local}-07:00")
+    send(hass, "heartbeat", HEARTBEAT)
+    if readings:
+        send(hass, "sensors", {"data": readings})
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
 async def test_feeding_schedule(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
@@ -189,39 +207,76 @@ async def test_feeding_schedule(
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Feeds at the set times, except while the water is too cold."""
+    """Feeds the portion, skips while held (logged), makes it up when the hold clears.
+
+    2,000 tilapia of 150 g at 28 °C: 12,480 g a day in 2 portions of 6,240 g, each
+    given as 5,000 g and 1,240 g (one feed command carries at most 5,000 g).
+    """
     # The test instance's time zone is US/Pacific.
-    freezer.move_to("2026-06-01 07:59:30-07:00")
+    await at(hass, freezer, "07:59:30")
     entry = await setup_hub(hass)
     await report(hass)
-    commands = answer_commands(hass, mqtt_mock)
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": f"select.{CONTROLLER}_species_profile", "option": "nile_tilapia"},
+        blocking=True,
+    )
+    commands = answer_commands(hass, mqtt_mock, complete={"success": True})
+    logbook = async_mock_service(hass, "logbook", "log")
     pond = device_registry.async_get_device_by_identifier(
         (DOMAIN, f"{DEVICE_ID}_pond1"), entry.entry_id
     )
     assert pond is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "restock",
+        {"device_id": pond.id, "fish": 2000, "average_weight": 150},
+        blocking=True,
+    )
     await automate(
         hass,
         "feeding_schedule",
         {
             "times": ["08:00:00", "16:00:00"],
             "pond": pond.id,
-            "amount": 250,
-            "temperature": TEMPERATURE,
+            "portion": "sensor.pond_1_recommended_portion",
+            "hold": HOLD,
         },
     )
 
-    await advance(hass, freezer, timedelta(seconds=30))
-    assert [
-        (command["command_type"], command["pond_position"], command["parameters"])
-        for command in commands
-    ] == [("FEED", 1, {"amount": 250, "unit": "grams"})]
+    def fed() -> list[float]:
+        return [command["parameters"]["amount"] for command in commands]
 
-    # 18 °C is below the default range (20-32 °C): no feeding at 16:00.
-    freezer.move_to("2026-06-01 15:59:30-07:00")
-    send(hass, "sensors", {"data": {"temperature": 18}})
-    await advance(hass, freezer, timedelta(seconds=30))
-    assert hass.states.get(TEMPERATURE).state == "18"
-    assert len(commands) == 1
+    # Low oxygen at dawn: the 08:00 feed is held and the logbook says why.
+    await at(hass, freezer, "07:59:40", temperature=28, dissolved_oxygen=2.0)
+    assert hass.states.get(HOLD).state == STATE_ON
+    await at(hass, freezer, "08:00:00")
+    assert fed() == []
+    assert [call.data["message"] for call in logbook] == [
+        (
+            "scheduled feed of 6240 g skipped: feeding hold (oxygen_low); it is"
+            " given when the hold clears today"
+        )
+    ]
+    assert logbook[0].data["entity_id"] == HOLD
+
+    # The oxygen recovers at 10:00: the held portion is given then.
+    await at(hass, freezer, "10:00:00", dissolved_oxygen=5.5)
+    assert fed() == [5000, 1240]
+    assert hass.states.get(PORTION).state == "6240.0"
+
+    # 16:00: the second portion, and the day's ration is given.
+    await at(hass, freezer, "16:00:00")
+    assert fed() == [5000, 1240, 5000, 1240]
+    assert hass.states.get("sensor.pond_1_feed_given_today").state == "12480.0"
+    assert hass.states.get(PORTION).state == "0.0"
+
+    # A hold that clears once the ration is given feeds nothing more.
+    await at(hass, freezer, "17:00:00", dissolved_oxygen=2.0)
+    await at(hass, freezer, "17:30:00", dissolved_oxygen=6.0)
+    assert hass.states.get(HOLD).state == STATE_OFF
+    assert len(fed()) == 4
     # Time triggers are not stopped with the test instance: detach tomorrow's.
     await hass.services.async_call(
         "automation",

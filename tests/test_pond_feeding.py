@@ -275,6 +275,7 @@ async def test_a_seasons_records_as_the_docs_tell_and_after_a_restart(
         blocking=True,
     )
 
+    events = async_capture_events(hass, EVENT_FEEDING)
     await record(hass, "restock", fish=2000, average_weight=30, date="2026-03-01")
     assert current(hass, BIOMASS).state == "60.0"
     assert current(hass, "sensor.pond_1_stocking_density").state == "0.12"
@@ -304,6 +305,17 @@ async def test_a_seasons_records_as_the_docs_tell_and_after_a_restart(
 
     harvest = await record(hass, "record_harvest", fish=1500)
     assert (harvest["count"], harvest["biomass"], harvest["fcr"]) == (460, 138, 1.41)
+    # Each record is in the logbook, on the pond's device (besides the hold, which
+    # the months without a report turned on for a moment).
+    records = [event for event in events if not event.data["type"].startswith("hold")]
+    assert {event.data["device_id"] for event in records} == {pond_device(hass)}
+    assert [describe_feeding(event.data) for event in records] == [
+        "stocked 2000 fish of 30 g; now 2000 fish, 60 kg",
+        "sample of 50 fish weighed 6.5 kg; now 260 kg, FCR 1.5",
+        "40 dead fish removed; now 1960 fish, 254.8 kg, FCR 1.5",
+        "sample of 50 fish weighed 15 kg; now 588 kg, FCR 1.41",
+        "harvested 1500 fish; now 460 fish, 138 kg, FCR 1.41",
+    ]
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()

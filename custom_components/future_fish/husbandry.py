@@ -115,7 +115,7 @@ def async_fire_feeding_event(
 
 def hold_details(pond: PondState) -> list[str]:
     """Return the reasons that hold a pond, sorted, for events and errors."""
-    return sorted(pond.feeding_hold or ())
+    return sorted(reason.value for reason in pond.feeding_hold or ())
 
 
 def pond_density(pond: PondState) -> Density | None:

@@ -254,6 +254,17 @@ def _ration_attributes(_: FutureFishHub, pond: PondState) -> Mapping[str, Any] |
     }
 
 
+def _portion_attributes(_: FutureFishHub, pond: PondState) -> Mapping[str, Any] | None:
+    """Return what the portion is worked out from, for schedules that top it up."""
+    if (advice := pond.feeding_advice) is None:
+        return None
+    return {
+        "daily_ration": advice.ration,
+        "feedings_per_day": advice.rate.feedings_per_day,
+        "given_today": pond.feed_given_today,
+    }
+
+
 def _stock_value(
     read: Callable[[Stock], SensorValue],
 ) -> Callable[[FutureFishHub, PondState], SensorValue]:
@@ -290,6 +301,7 @@ FEEDING_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
         value_fn=lambda _, pond: (
             None if (advice := pond.feeding_advice) is None else advice.portion
         ),
+        attributes_fn=_portion_attributes,
     ),
     FutureFishSensorDescription(
         key="biomass",

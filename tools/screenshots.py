@@ -11,8 +11,13 @@ configuration directory on free ports, and drives Debian's Chromium with Playwri
 3. that controller's device page shows its water quality with values
    (`controller.png`);
 4. on its first pond's device page, enter the pond's geometry, see the water level
-   and feed level with values, press Feed and see "fed 100 g, done in ..." appear in
-   the page's activity (logbook) card (`pond.png`);
+   and feed level with values; stock the pond (2,000 African catfish of 150 g,
+   chosen as the controller's species profile: no sourced oxygen floor above its
+   3 mg/L limit, so the simulator's oxygen never holds the feed) with the
+   `future_fish.restock` action, called through the page's own connection as a
+   script would, and see its biomass, recommended daily feed and portion and the
+   feeding hold; press Feed and see "fed 100 g, done in ..." appear in the page's
+   activity (logbook) card (`pond.png`);
 5. an alarm, as issue 4 promises it: a fourth controller comes online (a simulator
    of its own, `--count 1` with another seed, since the simulator's options apply
    to a whole fleet); on its device page choose the species profile Nile tilapia,
@@ -69,6 +74,7 @@ from tools.simulator.options import FleetOptions
 
 OUTPUT: Final = ROOT / "docs" / "screenshots"
 VIEWPORT: Final[ViewportSize] = {"width": 1280, "height": 900}
+POND_VIEWPORT: Final[ViewportSize] = {"width": 1280, "height": 1500}
 CONTROLLERS: Final = 3
 # Sensors every 6 s instead of 30 s, so that every value is there within seconds.
 SIMULATOR_ARGS: Final = ("--rate-multiplier", "5")
@@ -131,6 +137,18 @@ POND_STATES: Final[Mapping[str, str]] = {
 # tank 120 cm deep), entered as the README tells users to.
 POND_GEOMETRY: Final[Mapping[str, str]] = {"Sensor height": "150", "Tank depth": "120"}
 FED = re.compile(rf"fed 100 g, done in {NUMBER} s")
+# The pond's stock and what the feeding tables make of it: 2,000 fish of 150 g are
+# 300 kg; African catfish eat 4 % a day in 3 feedings: 12,000 g, portions of 4,000 g.
+STOCK: Final[Mapping[str, int | float]] = {"fish": 2000, "average_weight": 150}
+STOCK_PROFILE: Final = "African catfish"
+FEEDING_STATES: Final[Mapping[str, str]] = {
+    "Biomass": r"300(\.0)? kg",
+    "Recommended daily feed": r"12,?000 g/d",
+    "Recommended portion": r"4,?000 g",
+    "Feeding hold": "OK",
+}
+RESTOCK_JS: Final = """([device, stock]) => document.querySelector("home-assistant")
+  .hass.callService("future_fish", "restock", {device_id: device, ...stock})"""
 # The logbook's words for the alarm event (custom_components/future_fish/logbook.py).
 ALARM_ON = re.compile(
     rf"Dissolved oxygen alarm: {NUMBER} mg/L is below the lower limit of "
@@ -279,6 +297,12 @@ def check_devices(page: Page, url: str, output: Path, work: Path) -> None:
         expect_states(page, CONTROLLER_STATES)
         save(page, output / "controller.png")
 
+    with step(page, f"{controller}'s species profile is set to {STOCK_PROFILE}", work):
+        choose_option(page, "Species profile", STOCK_PROFILE)
+        expect(
+            page.locator("hui-select-entity-row", has_text="Species profile")
+        ).to_contain_text(STOCK_PROFILE)
+
     with step(page, f"{pond}'s page shows its levels once its geometry is set", work):
         # Listed under the controller's "Connected devices", with an entity count.
         page.get_by_text(pond).click()
@@ -289,10 +313,18 @@ def check_devices(page: Page, url: str, output: Path, work: Path) -> None:
             field.press("Enter")
         expect_states(page, POND_STATES)
 
+    with step(page, f"{pond}'s page shows its stock, ration, portion and hold", work):
+        device = page.url.rstrip("/").rsplit("/", 1)[-1]
+        page.evaluate(RESTOCK_JS, [device, STOCK])
+        expect_states(page, FEEDING_STATES)
+
     with step(page, f"pressing {pond}'s Feed shows the feed in its activity", work):
         entity_row(page, "Feed").get_by_role("button", name="Press").click()
         expect(page.get_by_text(FED)).to_be_visible()
+        # Tall enough for the whole Sensors card: stock, ration, portion and hold.
+        page.set_viewport_size(POND_VIEWPORT)
         save(page, output / "pond.png")
+        page.set_viewport_size(VIEWPORT)
 
 
 def check_alarm(page: Page, stack: Stack, output: Path, work: Path) -> None:

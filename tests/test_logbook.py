@@ -19,10 +19,12 @@ from custom_components.future_fish.commands import EVENT_COMMAND
 from custom_components.future_fish.const import (
     DOMAIN,
     EVENT_CONTROLLER_ALARM,
+    EVENT_FEEDING,
     EVENT_THRESHOLD,
 )
 from custom_components.future_fish.logbook import (
     describe_controller_alarm,
+    describe_feeding,
     describe_threshold,
 )
 
@@ -406,3 +408,52 @@ def test_threshold_wording(data: dict[str, Any], expected: str) -> None:
 def test_controller_alarm_without_details() -> None:
     """A controller alarm that names nothing still says what happened."""
     assert describe_controller_alarm({}) == "controller alarm: a value"
+
+
+async def test_feeding_records_and_the_hold(
+    hass: HomeAssistant, events: list[Event]
+) -> None:
+    """Farm records and the hold name the pond, say what happened, with an icon."""
+    feeding = async_capture_events(hass, EVENT_FEEDING)
+    pond = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{DEVICE_ID}_pond1"),
+        hass.config_entries.async_entries(DOMAIN)[0].entry_id,
+    )
+    assert pond is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "restock",
+        {"device_id": pond.id, "fish": 100, "average_weight": 20},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        DOMAIN,
+        "record_harvest",
+        {"device_id": pond.id, "fish": 10, "weight": 0.25},
+        blocking=True,
+    )
+    send(hass, "sensors", {"data": {"temperature": 26, "dissolved_oxygen": 6}})
+    send(hass, "status", "offline")
+    await hass.async_block_till_done()
+
+    shown = [
+        (entry["name"], entry["message"], entry["icon"])
+        for entry in EventProcessor(hass, (EVENT_FEEDING,)).humanify(
+            async_event_to_row(event) for event in feeding
+        )
+    ]
+    assert shown == [
+        ("Pond 1", "stocked 100 fish of 20 g; now 100 fish, 2 kg", "mdi:fish"),
+        (
+            "Pond 1",
+            "harvested 10 fish and 0.25 kg; now 90 fish, 1.8 kg, FCR 0",
+            "mdi:basket",
+        ),
+        ("Pond 1", "feeding hold on: controller_offline", "mdi:food-off"),
+        ("Pond 2", "feeding hold on: controller_offline", "mdi:food-off"),
+    ]
+
+
+def test_feeding_events_of_another_version() -> None:
+    """An event type this version does not know still reads as something."""
+    assert describe_feeding({"type": "vaccinated"}) == "feeding: vaccinated"

@@ -364,3 +364,55 @@ async def test_records_that_cannot_be_are_refused(hass: HomeAssistant) -> None:
     assert current(hass, "date.pond_1_stocking_date").state == (
         date(2026, 5, 2).isoformat()
     )
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "entry")
+async def test_the_ponds_own_rate_species_and_date(hass: HomeAssistant) -> None:
+    """The feed maker's rate replaces the table's until cleared.
+
+    A species chosen for the pond and a stocking date set by hand show at once.
+    """
+    await water(hass, temperature=28, dissolved_oxygen=6.5)
+    await record(hass, "restock", fish=2000, average_weight=150)
+    rate = "number.pond_1_feeding_rate"
+    assert current(hass, rate).state == "unknown"
+
+    await hass.services.async_call(
+        Platform.NUMBER,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: rate, ATTR_VALUE: 3},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert current(hass, RATION).state == "9000.0"
+    assert current(hass, RATION).attributes["rate_source"] == "own"
+
+    await hass.services.async_call(
+        DOMAIN, "clear_limit", {ATTR_ENTITY_ID: rate}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert current(hass, rate).state == "unknown"
+    assert current(hass, RATION).state == "12480.0"
+
+    # African catfish: 4 % a day from 5.9 g [A5] P, in 3 feedings.
+    await hass.services.async_call(
+        Platform.SELECT,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: "select.pond_1_species", ATTR_OPTION: "african_catfish"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert current(hass, RATION).state == "12000.0"
+    assert current(hass, RATION).attributes["rate_source"] == "[A5] P"
+    assert current(hass, PORTION).state == "4000.0"
+    # The other pond keeps following the controller's profile.
+    assert current(hass, "select.pond_2_species").state == "nile_tilapia"
+
+    await hass.services.async_call(
+        "date",
+        "set_value",
+        {ATTR_ENTITY_ID: "date.pond_1_stocking_date", "date": "2026-04-02"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert current(hass, "sensor.pond_1_days_since_stocking").state == "30"

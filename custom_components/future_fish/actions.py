@@ -15,6 +15,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from .alarms import THRESHOLD_PARAMETERS
 from .commands import Command, CommandState, CommandTracker
 from .const import DOMAIN
+from .feeding_hold import HoldReason
 from .husbandry import FeedingEvent, async_fire_feeding_event, hold_details
 from .models import ControllerState, PondState
 from .protocol import (
@@ -95,7 +96,13 @@ async def async_feed(
     """
     if not 0 < grams <= MAX_FEED_GRAMS:
         raise _invalid("feed_amount_invalid", maximum=str(MAX_FEED_GRAMS))
-    reasons = hold_details(pond)
+    # An offline controller cannot be fed either way: the command's own error says
+    # why (no broker, or offline since when), which the hold would only repeat.
+    reasons = [
+        reason
+        for reason in hold_details(pond)
+        if reason != HoldReason.CONTROLLER_OFFLINE
+    ]
     if reasons and not override:
         async_fire_feeding_event(
             commands.hass,

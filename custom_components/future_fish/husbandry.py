@@ -283,13 +283,13 @@ class Husbandry:
         """Set a stocked pond's figures by hand (its number and date entities)."""
         if pond.stock is None:
             raise _not_stocked(pond)
-        try:
-            stock = pond.stock.corrected(
+        # The entities' ranges keep out what the stock would refuse.
+        self._async_set_stock(
+            pond,
+            pond.stock.corrected(
                 count=count, average_weight=average_weight, stocked_on=stocked_on
-            )
-        except FeedingInputError as err:
-            raise _input_invalid(err) from err
-        self._async_set_stock(pond, stock)
+            ),
+        )
 
     @callback
     def async_set_species(self, pond: PondState, species: Profile | None) -> None:

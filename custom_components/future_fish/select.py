@@ -42,7 +42,6 @@ POND_SPECIES_SELECT: Final = SpeciesProfileDescription(
     options=[profile.value for profile in Profile],
     entity_category=EntityCategory.CONFIG,
     entity_registry_enabled_default=False,
-    watched=(POND_SPECIES, SPECIES_PROFILE),
 )
 
 
@@ -89,6 +88,13 @@ class FutureFishPondSpecies(FutureFishEntity, SelectEntity):
 
     entity_description: SpeciesProfileDescription
     pond: PondState
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the pond's species, and to the profile it follows until set."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.controller.async_listen((SPECIES_PROFILE,), self.async_write_ha_state)
+        )
 
     @property
     def current_option(self) -> str:

@@ -51,6 +51,7 @@ from .models import (
     SURFACE_AREA,
     TANK_DEPTH,
     ControllerState,
+    FeedingAdvice,
     Observable,
     PondState,
 )
@@ -276,6 +277,18 @@ def _stock_value(
     return value
 
 
+def _advice_value(
+    read: Callable[[FeedingAdvice], SensorValue],
+) -> Callable[[FutureFishHub, PondState], SensorValue]:
+    """Return the function that reads the pond's feeding advice, None without one."""
+
+    def value(_: FutureFishHub, pond: PondState) -> SensorValue:
+        advice = pond.feeding_advice
+        return None if advice is None else read(advice)
+
+    return value
+
+
 # What the pond's stock and the feeding tables recommend. The stock is Home
 # Assistant's and stays shown offline; the ration follows the water temperature.
 FEEDING_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
@@ -286,9 +299,7 @@ FEEDING_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         watched=(FEEDING_ADVICE,),
-        value_fn=lambda _, pond: (
-            None if (advice := pond.feeding_advice) is None else advice.ration
-        ),
+        value_fn=_advice_value(lambda advice: advice.ration),
         attributes_fn=_ration_attributes,
     ),
     FutureFishSensorDescription(
@@ -298,9 +309,7 @@ FEEDING_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
         native_unit_of_measurement=UnitOfMass.GRAMS,
         suggested_display_precision=0,
         watched=(FEEDING_ADVICE,),
-        value_fn=lambda _, pond: (
-            None if (advice := pond.feeding_advice) is None else advice.portion
-        ),
+        value_fn=_advice_value(lambda advice: advice.portion),
         attributes_fn=_portion_attributes,
     ),
     FutureFishSensorDescription(

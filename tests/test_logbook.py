@@ -24,7 +24,6 @@ from custom_components.future_fish.const import (
 )
 from custom_components.future_fish.logbook import (
     describe_controller_alarm,
-    describe_feeding,
     describe_threshold,
 )
 
@@ -434,6 +433,10 @@ async def test_feeding_records_and_the_hold(
     )
     send(hass, "sensors", {"data": {"temperature": 26, "dissolved_oxygen": 6}})
     send(hass, "status", "offline")
+    # A type this version does not know, from another version of the integration.
+    hass.bus.async_fire(
+        EVENT_FEEDING, {"controller": DEVICE_ID, "pond": 1, "type": "vaccinated"}
+    )
     await hass.async_block_till_done()
 
     shown = [
@@ -451,9 +454,5 @@ async def test_feeding_records_and_the_hold(
         ),
         ("Pond 1", "feeding hold on: controller_offline", "mdi:food-off"),
         ("Pond 2", "feeding hold on: controller_offline", "mdi:food-off"),
+        ("Pond 1", "feeding: vaccinated", "mdi:message-processing-outline"),
     ]
-
-
-def test_feeding_events_of_another_version() -> None:
-    """An event type this version does not know still reads as something."""
-    assert describe_feeding({"type": "vaccinated"}) == "feeding: vaccinated"

@@ -200,7 +200,7 @@ async def test_disabling_entity_kinds_makes_room_after_a_reload(
     assert issue(hass, entry) is not None
 
     for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
-        if entity.domain in {"number", "button", "switch"}:
+        if entity.domain in {"number", "button", "valve"}:
             entity_registry.async_update_entity(
                 entity.entity_id, disabled_by=er.RegistryEntryDisabler.USER
             )

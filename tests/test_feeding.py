@@ -5,7 +5,7 @@ from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import SERVICE_PRESS
-from homeassistant.components.switch import SERVICE_TURN_ON
+from homeassistant.components.valve import SERVICE_OPEN_VALVE
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -159,13 +159,13 @@ async def test_other_commands_do_not_count(
     """Only feeds are feeding: a completed valve command changes nothing."""
     answer_commands(hass, mqtt_mock, complete=COMPLETED)
     await hass.services.async_call(
-        Platform.SWITCH,
-        SERVICE_TURN_ON,
-        {ATTR_ENTITY_ID: "switch.pond_1_inlet_valve"},
+        Platform.VALVE,
+        SERVICE_OPEN_VALVE,
+        {ATTR_ENTITY_ID: "valve.pond_1_inlet_valve"},
         blocking=True,
     )
     await hass.async_block_till_done()
-    assert current(hass, "switch.pond_1_inlet_valve").state == "on"
+    assert current(hass, "valve.pond_1_inlet_valve").state == "open"
     assert totals(hass) == ("0", "0")
 
 

@@ -6,7 +6,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.logbook.models import async_event_to_row
 from homeassistant.components.logbook.processor import EventProcessor
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, Platform
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_OPEN_VALVE, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
@@ -117,9 +117,9 @@ async def test_flush_and_valve(
 
     turning = await start(
         hass.services.async_call(
-            Platform.SWITCH,
-            SERVICE_TURN_ON,
-            {ATTR_ENTITY_ID: "switch.pond_1_inlet_valve"},
+            Platform.VALVE,
+            SERVICE_OPEN_VALVE,
+            {ATTR_ENTITY_ID: "valve.pond_1_inlet_valve"},
             blocking=True,
         )
     )

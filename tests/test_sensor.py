@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.future_fish import PLATFORMS
 from custom_components.future_fish.const import DOMAIN
 
 from .common import (
@@ -55,18 +56,7 @@ async def set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
-@pytest.mark.parametrize(
-    "platform",
-    [
-        Platform.BINARY_SENSOR,
-        Platform.BUTTON,
-        Platform.NUMBER,
-        Platform.SELECT,
-        Platform.SENSOR,
-        Platform.SWITCH,
-        Platform.UPDATE,
-    ],
-)
+@pytest.mark.parametrize("platform", PLATFORMS)
 async def test_entities_snapshot(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,

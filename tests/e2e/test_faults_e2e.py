@@ -459,12 +459,12 @@ async def test_lost_messages_end_every_command_correctly(
 
     async def move_valve(pond: tuple[str, int], service: str) -> None:
         await hass.services.async_call(
-            "switch", service, {"entity_id": valves[pond]}, blocking=True
+            "valve", service, {"entity_id": valves[pond]}, blocking=True
         )
 
     # Two rounds: feed every pond and open its inlet valve, then feed again and
     # close it; the twelve commands of a round run at the same time.
-    for service in ("turn_on", "turn_off"):
+    for service in ("open_valve", "close_valve"):
         outcomes = await asyncio.gather(
             *(feed(hass, entry, *pond, 10, wait_for_completion=True) for pond in ponds),
             *(move_valve(pond, service) for pond in ponds),
@@ -494,7 +494,7 @@ async def test_lost_messages_end_every_command_correctly(
 
     # A valve shows the last position a controller confirmed, nothing it assumed.
     # (Endings are in the order they happened: round 2 started after round 1.)
-    positions = {"WATER_INLET_OPEN": STATE_ON, "WATER_INLET_CLOSE": STATE_OFF}
+    positions = {"WATER_INLET_OPEN": "open", "WATER_INLET_CLOSE": "closed"}
     for (device_id, pond), entity_id in valves.items():
         confirmed = [
             positions[ending["command_type"]]

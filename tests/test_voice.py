@@ -8,6 +8,8 @@ confirms every command at once.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
+import re
 from typing import Any, Final
 
 from homeassistant.components import conversation
@@ -31,7 +33,7 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.future_fish.const import DOMAIN
 
 from .common import ACCEPTED, DEVICE_ID, answer_commands, report, setup_hub
-from .doc_examples import automation
+from .doc_examples import README, automation
 
 TEMPERATURE: Final = "sensor.pond_controller_4134_water_temperature"
 FEED: Final = "button.pond_1_feed"
@@ -563,3 +565,15 @@ async def test_feed_by_voice_with_the_readme_automation(
     response = await say(hass, sentence, language)
     assert speech(response) == "Pond 1 was not fed, the logbook says why"
     assert len(published) == 1
+
+
+def test_the_readme_lists_only_tested_sentences() -> None:
+    """Every quoted sentence of README's voice tables is said in these tests."""
+    section = README.read_text(encoding="utf-8").split("## Voice (Assist)\n")[1]
+    section = section.split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    quoted = {sentence for row in rows for sentence in re.findall(r'"([^"]+)"', row)}
+    tested = Path(__file__).read_text(encoding="utf-8")
+
+    assert len(quoted) > 40
+    assert sorted(s for s in quoted if f'"{s}"' not in tested) == []

@@ -338,6 +338,7 @@ async def test_valve_switches_become_valves(
         aliases=["Fresh water"],
         area_id="garden",
         labels={"water"},
+        hidden_by=er.RegistryEntryHider.USER,
     )
     entity_registry.async_update_entity_options(
         inlet, "conversation", {"should_expose": True}
@@ -363,6 +364,7 @@ async def test_valve_switches_become_valves(
         {"water"},
     )
     assert valve.device_id == pond.id
+    assert valve.hidden_by is er.RegistryEntryHider.USER
     assert valve.options["conversation"] == {"should_expose": True}
     assert current(hass, INLET).name == "Koi inlet"
     # A renamed id keeps its new name; a disabled switch is a disabled valve.

@@ -28,8 +28,17 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.future_fish import device_trigger
 from custom_components.future_fish.const import DOMAIN
 
-from .command_helpers import start, tick
-from .common import DEVICE_ID, HEARTBEAT, answer_commands, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
+    answer_commands,
+    press,
+    report,
+    send,
+    setup_hub,
+    start,
+    tick,
+)
 from .test_thresholds import set_limit
 
 CONTROLLER_TRIGGERS: Final = {
@@ -209,23 +218,17 @@ async def test_controller_goes_offline_and_comes_back(
     assert ran(calls) == [("controller", "came_online")]
 
 
-async def press(hass: HomeAssistant, entity_id: str) -> None:
-    """Press a button as the UI does."""
-    await hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
-    await hass.async_block_till_done()
-
-
 async def test_feeding_completed(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, calls: list[ServiceCall]
 ) -> None:
     """A completed feed runs its pond's automation only."""
     answer_commands(hass, mqtt_mock, complete={"success": True})
     await press(hass, "button.pond_1_feed")
+    await hass.async_block_till_done()
     assert ran(calls) == [("pond 1", "feeding_completed")]
 
     await press(hass, "button.pond_2_feed")
+    await hass.async_block_till_done()
     assert ran(calls) == [("pond 2", "feeding_completed")]
 
 

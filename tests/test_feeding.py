@@ -22,8 +22,17 @@ from custom_components.future_fish.commands import EVENT_COMMAND
 from custom_components.future_fish.const import DOMAIN
 from custom_components.future_fish.protocol import CommandType, feed_parameters
 
-from .command_helpers import answer, current, last_command, start
-from .common import DEVICE_ID, answer_commands, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    answer,
+    answer_commands,
+    current,
+    last_command,
+    report,
+    send,
+    setup_hub,
+    start,
+)
 
 # Home Assistant's test time zone is US/Pacific (UTC-7 in May): 23:50 local.
 LATE_EVENING: Final = datetime(2026, 5, 2, 6, 50, tzinfo=UTC)

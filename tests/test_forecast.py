@@ -29,8 +29,7 @@ from custom_components.future_fish.const import DOMAIN
 from custom_components.future_fish.dawn import OXYGEN_LOWER_LIMIT, night_at
 from custom_components.future_fish.forecast import Forecast, NightFit
 
-from .command_helpers import current
-from .common import DEVICE_ID, SENSORS_B, STARTUP, send, setup_hub
+from .common import DEVICE_ID, SENSORS_B, STARTUP, current, send, setup_hub
 
 SUNSET: Final = datetime(2026, 5, 1, 2, 30, 2, 527115, tzinfo=UTC)
 SUNRISE: Final = datetime(2026, 5, 1, 13, 1, 38, 483934, tzinfo=UTC)

@@ -5,8 +5,7 @@ import logging
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -23,9 +22,11 @@ from .common import (
     MAC,
     SENSORS_A,
     SENSORS_B,
+    current,
     make_entry,
     report,
     send,
+    set_number,
     setup_hub,
 )
 
@@ -34,23 +35,6 @@ WATER_LEVEL = "sensor.pond_1_water_level"
 SENSOR_HEIGHT = "number.pond_1_sensor_height"
 TANK_DEPTH = "number.pond_1_tank_depth"
 GEOMETRY_ISSUE = f"missing_geometry_{DEVICE_ID}_pond1"
-
-
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state, failing clearly when it does not exist."""
-    current = hass.states.get(entity_id)
-    assert current is not None, f"{entity_id} does not exist"
-    return current.state
-
-
-async def set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
-    """Change a number entity as the UI does."""
-    await hass.services.async_call(
-        Platform.NUMBER,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-        blocking=True,
-    )
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -109,10 +93,10 @@ async def test_partial_messages_keep_other_values(
     await report(hass)
     send(hass, "sensors", {"data": {"ph": 7.9}})
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_ph") == "7.9"
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "26.4"
-    assert state(hass, f"{CONTROLLER}_battery") == "87"
-    assert state(hass, "sensor.pond_2_feed_level") == "64"
+    assert current(hass, f"{CONTROLLER}_ph").state == "7.9"
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "26.4"
+    assert current(hass, f"{CONTROLLER}_battery").state == "87"
+    assert current(hass, "sensor.pond_2_feed_level").state == "64"
 
 
 async def test_flat_format(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
@@ -132,10 +116,10 @@ async def test_flat_format(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> 
         },
     )
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "21.5"
-    assert state(hass, WATER_LEVEL) == "73"
-    assert state(hass, "sensor.pond_2_water_level") == "40"
-    assert state(hass, "sensor.pond_2_feed_level") == "12"
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "21.5"
+    assert current(hass, WATER_LEVEL).state == "73"
+    assert current(hass, "sensor.pond_2_water_level").state == "40"
+    assert current(hass, "sensor.pond_2_feed_level").state == "12"
 
 
 async def test_names_do_not_depend_on_message_order(
@@ -150,9 +134,9 @@ async def test_names_do_not_depend_on_message_order(
 
     send(hass, "heartbeat", {**HEARTBEAT, "device_name": "North"})
     await hass.async_block_till_done()
-    assert state(hass, "sensor.north_water_temperature") == "26.4"
-    assert state(hass, "sensor.north_pond_2_feed_level") == "64"
-    assert state(hass, "button.north_pond_1_feed") == STATE_UNKNOWN
+    assert current(hass, "sensor.north_water_temperature").state == "26.4"
+    assert current(hass, "sensor.north_pond_2_feed_level").state == "64"
+    assert current(hass, "button.north_pond_1_feed").state == STATE_UNKNOWN
 
 
 async def test_controller_that_never_says_who_it_is(
@@ -170,8 +154,8 @@ async def test_controller_that_never_says_who_it_is(
     freezer.tick(timedelta(seconds=1))
     send(hass, "sensors", {"data": {"temperature": 20.7}})
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "20.7"
-    assert state(hass, "sensor.pond_1_feed_level") == "40"
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "20.7"
+    assert current(hass, "sensor.pond_1_feed_level").state == "40"
 
 
 async def test_water_level_from_geometry(
@@ -180,8 +164,8 @@ async def test_water_level_from_geometry(
     """The level in % follows PROTOCOL 4 once sensor height and tank depth are set."""
     await setup_hub(hass)
     await report(hass)
-    assert state(hass, WATER_LEVEL) == STATE_UNKNOWN
-    assert state(hass, "sensor.pond_1_distance_to_water") == "30"
+    assert current(hass, WATER_LEVEL).state == STATE_UNKNOWN
+    assert current(hass, "sensor.pond_1_distance_to_water").state == "30"
     issue = issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE)
     assert issue is not None
     assert issue.translation_placeholders == {
@@ -190,19 +174,19 @@ async def test_water_level_from_geometry(
     }
 
     await set_number(hass, SENSOR_HEIGHT, 150)
-    assert state(hass, WATER_LEVEL) == STATE_UNKNOWN
+    assert current(hass, WATER_LEVEL).state == STATE_UNKNOWN
     await set_number(hass, TANK_DEPTH, 120)
-    assert state(hass, WATER_LEVEL) == "100.0"
+    assert current(hass, WATER_LEVEL).state == "100.0"
     assert issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE) is None
 
     send(hass, "sensors", {"data": {"water1": 90}})
     await hass.async_block_till_done()
-    assert state(hass, WATER_LEVEL) == "50.0"
+    assert current(hass, WATER_LEVEL).state == "50.0"
     send(hass, "sensors", {"data": {"water1": 200}})
     await hass.async_block_till_done()
-    assert state(hass, WATER_LEVEL) == "0.0"
+    assert current(hass, WATER_LEVEL).state == "0.0"
     await set_number(hass, SENSOR_HEIGHT, 240)
-    assert state(hass, WATER_LEVEL) == "33.3"
+    assert current(hass, WATER_LEVEL).state == "33.3"
 
 
 async def test_impossible_geometry_is_refused(
@@ -221,8 +205,8 @@ async def test_impossible_geometry_is_refused(
         "depth": "120",
         "height": "100",
     }
-    assert state(hass, TANK_DEPTH) == STATE_UNKNOWN
-    assert state(hass, SENSOR_HEIGHT) == "100.0"
+    assert current(hass, TANK_DEPTH).state == STATE_UNKNOWN
+    assert current(hass, SENSOR_HEIGHT).state == "100.0"
 
 
 async def test_settings_stay_available_while_offline(
@@ -234,7 +218,7 @@ async def test_settings_stay_available_while_offline(
     send(hass, "status", "offline")
     await hass.async_block_till_done()
     await set_number(hass, SENSOR_HEIGHT, 150)
-    assert state(hass, SENSOR_HEIGHT) == "150.0"
+    assert current(hass, SENSOR_HEIGHT).state == "150.0"
 
 
 @pytest.mark.parametrize(
@@ -266,8 +250,8 @@ async def test_bad_values_are_dropped(
     send(hass, "sensors", {"data": {"ph": 6.9}})
     await hass.async_block_till_done()
 
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "26.4"
-    assert state(hass, f"{CONTROLLER}_ph") == "6.9"
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "26.4"
+    assert current(hass, f"{CONTROLLER}_ph").state == "6.9"
     stats = entry.runtime_data.controllers[DEVICE_ID].stats
     assert stats.dropped == {f"{field}: {reason}": 3}
     warnings = [
@@ -300,13 +284,13 @@ async def test_id_spellings_are_one_controller(
     await report(hass)
     send(hass, "sensors", {"data": {"ph": 8.1}}, device="ec-e3-34-1c-41-34")
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_ph") == "8.1"
+    assert current(hass, f"{CONTROLLER}_ph").state == "8.1"
     controller = entry.runtime_data.controllers[DEVICE_ID]
     assert controller.topic_id == "ec-e3-34-1c-41-34"
 
     send(hass, "sensors", {"data": {"ph": 8.2}}, device=MAC.lower())
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_ph") == "8.2"
+    assert current(hass, f"{CONTROLLER}_ph").state == "8.2"
     assert list(entry.runtime_data.controllers) == [DEVICE_ID]
 
 
@@ -331,7 +315,9 @@ async def test_other_prefixes_are_separate_hubs(
     send(hass, "heartbeat", HEARTBEAT, prefix="farm/north")
     send(hass, "heartbeat", HEARTBEAT, prefix="ff")
     await hass.async_block_till_done()
-    assert state(hass, "binary_sensor.pond_controller_4134_connectivity") == "on"
+    assert (
+        current(hass, "binary_sensor.pond_controller_4134_connectivity").state == "on"
+    )
     connectivity = [
         entity_id
         for entity_id in hass.states.async_entity_ids("binary_sensor")

@@ -30,6 +30,7 @@ from homeassistant.helpers import (
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
 )
@@ -48,17 +49,18 @@ from custom_components.future_fish.const import (
 from custom_components.future_fish.models import DISSOLVED_OXYGEN_LOWER
 from custom_components.future_fish.protocol import MAX_PAYLOAD_BYTES
 
-from .command_helpers import current, writes
 from .common import (
     DEVICE_ID,
     MAC,
     OTHER_MAC,
     STARTUP,
     answer_commands,
+    current,
     make_entry,
     report,
     send,
     setup_hub,
+    writes,
 )
 
 CONTROLLER = "pond_controller_4134"
@@ -116,18 +118,10 @@ async def tick(
     await hass.async_block_till_done()
 
 
-@pytest.fixture
-async def hub(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> Any:
-    """Set up a hub with one controller that reported once (oxygen 6.8 mg/L)."""
-    entry = await setup_hub(hass)
-    await report(hass)
-    return entry
-
-
 # --- entities -------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_nothing_is_known_without_limits(hass: HomeAssistant) -> None:
     """No limit, no judgement: alarms unknown, limits unset, profile custom."""
     for quantity in LIMIT_QUANTITIES:
@@ -152,7 +146,9 @@ async def test_nothing_is_known_without_limits(hass: HomeAssistant) -> None:
     )
 
 
-async def test_limit_units_match_the_readings(hass: HomeAssistant, hub: Any) -> None:
+async def test_limit_units_match_the_readings(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
     """A limit is in the unit of the sensor it limits."""
     for quantity in LIMIT_QUANTITIES:
         sensor = current(hass, f"sensor.{CONTROLLER}_{quantity}")
@@ -166,7 +162,7 @@ async def test_limit_units_match_the_readings(hass: HomeAssistant, hub: Any) -> 
 # --- debounce ---------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_alarm_after_three_readings_with_event(hass: HomeAssistant) -> None:
     """Known at the next reading; on after three low readings in a row, once."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
@@ -281,7 +277,7 @@ async def test_a_reading_inside_stops_the_clock(
 # --- hysteresis ---------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_off_only_back_inside_by_the_margin(hass: HomeAssistant) -> None:
     """A value hovering at the limit keeps the alarm on; 0.3 mg/L above clears it."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
@@ -372,7 +368,7 @@ async def test_unknown_again_after_a_restart(
 # --- limits and profiles --------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_profile_sets_the_limits_it_defines(hass: HomeAssistant) -> None:
     """Tilapia sets four quantities' limits; turbidity keeps what the user set."""
     await set_limit(hass, f"number.{CONTROLLER}_turbidity_upper_limit", 50)
@@ -411,7 +407,7 @@ async def test_profile_sets_the_limits_it_defines(hass: HomeAssistant) -> None:
     assert current(hass, f"number.{CONTROLLER}_ph_upper_limit").state == "8.0"
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_profile_change_applies_to_alarms(hass: HomeAssistant) -> None:
     """A profile's limits judge the next readings; removed limits leave no alarm."""
     temperature_alarm = f"binary_sensor.{CONTROLLER}_water_temperature_alarm"
@@ -431,7 +427,7 @@ async def test_profile_change_applies_to_alarms(hass: HomeAssistant) -> None:
     )
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_changing_a_limit_by_hand_makes_the_profile_custom(
     hass: HomeAssistant,
 ) -> None:
@@ -456,7 +452,7 @@ async def clear_limits(hass: HomeAssistant, *entity_ids: str) -> None:
     )
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_clearing_a_limit_ends_its_alarm(hass: HomeAssistant) -> None:
     """A cleared limit is unknown again, and so is an alarm with no limit left."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
@@ -474,7 +470,7 @@ async def test_clearing_a_limit_ends_its_alarm(hass: HomeAssistant) -> None:
     assert [event.data["state"] for event in events] == ["on"]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_clearing_one_side_keeps_the_other(hass: HomeAssistant) -> None:
     """With pH 6-9, clearing the lower limit still alarms above 9."""
     await choose(hass, "nile_tilapia")
@@ -488,7 +484,7 @@ async def test_clearing_one_side_keeps_the_other(hass: HomeAssistant) -> None:
     assert current(hass, ph_alarm).attributes["limit"] == "upper"
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_only_limits_can_be_cleared(hass: HomeAssistant) -> None:
     """A pond setting is not a limit: a translated error, nothing changes."""
     setting = "number.pond_1_feed_amount"
@@ -515,7 +511,7 @@ async def test_a_cleared_limit_is_pushed_as_the_range_end(
     ]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_lower_limit_must_be_below_the_upper(hass: HomeAssistant) -> None:
     """An impossible pair is refused with a translated error; nothing changes."""
     await choose(hass, "nile_tilapia")
@@ -530,7 +526,7 @@ async def test_lower_limit_must_be_below_the_upper(hass: HomeAssistant) -> None:
     assert current(hass, PROFILE).state == "nile_tilapia"
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_pond_alarm(hass: HomeAssistant) -> None:
     """A pond's feed level alarm names the pond and its device."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
@@ -754,7 +750,7 @@ async def test_a_boot_sends_nothing_without_limits_or_the_option(
 
 
 async def test_nothing_is_pushed_by_default(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: Any
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, init_integration: MockConfigEntry
 ) -> None:
     """Pushing is an option, off unless chosen."""
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
@@ -792,7 +788,7 @@ ALARM = {
 }
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_controller_alarm_until_the_value_is_back(hass: HomeAssistant) -> None:
     """On with the controller's details; off once a reading is within its limits."""
     events = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
@@ -823,7 +819,7 @@ async def test_controller_alarm_until_the_value_is_back(hass: HomeAssistant) -> 
     assert current(hass, CONTROLLER_ALARM).state == STATE_OFF
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_controller_alarm_of_a_pond(hass: HomeAssistant) -> None:
     """A pond reading ends it, and only that pond's."""
     send(
@@ -886,7 +882,7 @@ HOSTILE_OBJECTS: list[Any] = [
 ]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("payload", HOSTILE)
 async def test_unreadable_controller_alarms_are_dropped(
     hass: HomeAssistant, payload: Any
@@ -901,7 +897,7 @@ async def test_unreadable_controller_alarms_are_dropped(
     assert any(key.startswith("threshold: ") for key in stats.dropped)
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("payload", HOSTILE_OBJECTS)
 async def test_odd_controller_alarms_are_shown_as_far_as_readable(
     hass: HomeAssistant, payload: Any

@@ -37,16 +37,21 @@ from custom_components.future_fish.const import (
     CONF_FIRMWARE_MANIFEST_URL,
 )
 
-from .command_helpers import (
+from .common import (
+    HEARTBEAT,
+    STARTUP,
     answer,
     commands,
     current,
     last_command,
+    make_entry,
+    report,
+    send,
+    setup_hub,
     start,
     still_running,
     tick,
 )
-from .common import HEARTBEAT, STARTUP, make_entry, report, send, setup_hub
 
 FIRMWARE: Final = "update.pond_controller_4134_firmware"
 MANIFEST_URL: Final = "https://firmware.example.com/future-fish/manifest.json"

@@ -152,9 +152,12 @@ def device_id(hass: HomeAssistant, key: str) -> str:
 
     A controller's key is its device id, a pond's `<device id>_pond<n>`.
     """
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, key)})
-    assert device is not None, f"no device {key}"
-    return device.id
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        device = registry.async_get_device_by_identifier((DOMAIN, key), entry.entry_id)
+        if device is not None:
+            return device.id
+    raise AssertionError(f"no device {key}")
 
 
 # --- what a user does -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.const import (
     ATTR_ENTITY_ID,
+    EVENT_STATE_CHANGED,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
@@ -27,6 +28,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -34,7 +36,10 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    WebSocketGenerator,
+)
 
 from custom_components.future_fish.alarms import (
     CONF_ALARM_READINGS,
@@ -260,18 +265,19 @@ async def test_a_reading_inside_stops_the_clock(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
     """Back inside before the debounce time: the timer turns nothing on."""
-    entry = await setup_hub(
+    await setup_hub(
         hass, make_entry(**{CONF_ALARM_READINGS: 10, CONF_ALARM_SECONDS: 30})
     )
     await report(hass)
     await set_limit(hass, DO_LOWER, 5)
+    events = async_capture_events(hass, EVENT_THRESHOLD)
     await readings(hass, 4.0)
-    assert entry.runtime_data.thresholds._timers
     await tick(hass, freezer, 20)
     await readings(hass, 5.5)
-    assert not entry.runtime_data.thresholds._timers
+    # Well past the 30 s since the reading outside.
     await tick(hass, freezer, 20)
     assert current(hass, DO_ALARM).state == STATE_OFF
+    assert events == []
 
 
 # --- hysteresis ---------------------------------------------------------------------------------
@@ -933,9 +939,17 @@ async def test_alarms_of_unknown_controllers_create_nothing(
 
 
 async def test_deleting_a_controller_drops_its_timers_and_issue(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_ws_client: WebSocketGenerator,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A deleted controller leaves no timer running and no repair issue behind."""
+    """A deleted controller leaves no timer running and no repair issue behind.
+
+    Its two debouncing alarms and its own alarm would have turned on (or off)
+    within the hour; nothing fires and nothing is published once it is deleted.
+    """
+    assert await async_setup_component(hass, "config", {})
     entry = await setup_hub(
         hass, make_entry(**{CONF_PUSH_LIMITS: True, CONF_ALARM_READINGS: 10})
     )
@@ -948,30 +962,41 @@ async def test_deleting_a_controller_drops_its_timers_and_issue(
     await readings(hass, 50, key="feed1")
     send(hass, "threshold", {"parameter": "salinity"})
     await hass.async_block_till_done()
-    thresholds = entry.runtime_data.thresholds
-    assert len(thresholds._timers) == 3
     assert push_issue(hass) is not None
 
     send(hass, "status", "offline")
     await hass.async_block_till_done()
+    client = await hass_ws_client(hass)
     registry = dr.async_get(hass)
     for key in (f"{DEVICE_ID}_pond1", DEVICE_ID):
         device = registry.async_get_device_by_identifier((DOMAIN, key), entry.entry_id)
         assert device is not None
-        assert entry.runtime_data.async_remove_device(device)
-    assert thresholds._timers == {}
+        assert (await client.remove_device(device.id))["success"]
     assert push_issue(hass) is None
+
+    events = async_capture_events(hass, EVENT_THRESHOLD)
+    controller_alarms = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    mqtt_mock.async_publish.reset_mock()
+    await tick(hass, freezer, 3600)
+    await hass.async_block_till_done()
+    assert events == controller_alarms == changes == []
+    assert mqtt_mock.async_publish.call_count == 0
 
 
 async def test_unload_cancels_the_debounce_timers(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Unloading leaves no alarm timer behind."""
+    """Unloading leaves no alarm timer behind: nothing turns on afterwards.
+
+    A timer left behind would also fail the test as lingering.
+    """
     entry = await setup_hub(hass, make_entry(**{CONF_ALARM_READINGS: 10}))
     await report(hass)
     await set_limit(hass, DO_LOWER, 5)
     await readings(hass, 4.0)
-    thresholds = entry.runtime_data.thresholds
-    assert thresholds._timers
+    events = async_capture_events(hass, EVENT_THRESHOLD)
     assert await hass.config_entries.async_unload(entry.entry_id)
-    assert thresholds._timers == {}
+    await tick(hass, freezer, 3600)
+    await hass.async_block_till_done()
+    assert events == []

@@ -13,19 +13,22 @@ from collections.abc import Coroutine
 from datetime import timedelta
 import json
 from typing import Any, Final
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED, Platform
 from homeassistant.core import Event, HomeAssistant, State
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
     async_fire_time_changed,
+    snapshot_platform,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import (
     CONF_ADD_NEW_CONTROLLERS,
@@ -123,6 +126,25 @@ async def report(hass: HomeAssistant, device: str = MAC) -> None:
 
 
 ACCEPTED: Final = {"success": True}
+
+
+async def snapshot_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Match one platform's entities (registry entry and state) with its snapshot file.
+
+    Only `platform` is set up, then the controller reports a full cycle and a
+    heartbeat. Use with every entity enabled and a frozen clock.
+    """
+    with patch("custom_components.future_fish.PLATFORMS", [platform]):
+        entry = await setup_hub(hass)
+    await report(hass)
+    send(hass, "heartbeat", HEARTBEAT)
+    await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
 
 
 # --- what a user sees -------------------------------------------------------------------

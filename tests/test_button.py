@@ -3,11 +3,13 @@
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from syrupy.assertion import SnapshotAssertion
 
 from .common import (
     STARTUP,
@@ -20,6 +22,7 @@ from .common import (
     send,
     set_geometry,
     set_number,
+    snapshot_entities,
     start,
     still_running,
     tick,
@@ -243,3 +246,12 @@ async def test_reboot_completes_on_startup(
     last = current(hass, LAST_COMMAND)
     assert last.state == "completed"
     assert last.attributes["message"] == "restarted"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
+@pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    """Every button: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.BUTTON)

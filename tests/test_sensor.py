@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 import logging
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN, Platform
@@ -10,7 +9,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from syrupy.assertion import SnapshotAssertion
 
@@ -28,6 +26,7 @@ from .common import (
     send,
     set_number,
     setup_hub,
+    snapshot_entities,
 )
 
 CONTROLLER = "sensor.pond_controller_4134"
@@ -37,34 +36,13 @@ TANK_DEPTH = "number.pond_1_tank_depth"
 GEOMETRY_ISSUE = f"missing_geometry_{DEVICE_ID}_pond1"
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
 @pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
-@pytest.mark.parametrize(
-    "platform",
-    [
-        Platform.BINARY_SENSOR,
-        Platform.BUTTON,
-        Platform.NUMBER,
-        Platform.SELECT,
-        Platform.SENSOR,
-        Platform.SWITCH,
-        Platform.UPDATE,
-    ],
-)
-async def test_entities_snapshot(
-    hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    platform: Platform,
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
 ) -> None:
-    """Every entity's registry entry and state after one report cycle."""
-    with patch("custom_components.future_fish.PLATFORMS", [platform]):
-        entry = await setup_hub(hass)
-    await report(hass)
-    send(hass, "heartbeat", HEARTBEAT)
-    await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    """Every sensor: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.SENSOR)
 
 
 async def test_noisy_diagnostics_are_disabled_by_default(

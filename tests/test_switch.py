@@ -16,8 +16,10 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from syrupy.assertion import SnapshotAssertion
 
 from .common import (
     HEARTBEAT,
@@ -26,6 +28,7 @@ from .common import (
     current,
     last_command,
     send,
+    snapshot_entities,
     start,
     still_running,
     tick,
@@ -200,3 +203,12 @@ async def test_offline_controller_valves_are_unavailable(
     assert current(hass, INLET).state == STATE_UNAVAILABLE
     await turn(hass, INLET, True)
     assert commands(mqtt_mock) == []
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
+@pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    """Every valve switch: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.SWITCH)

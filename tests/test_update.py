@@ -23,6 +23,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -31,6 +32,7 @@ from pytest_homeassistant_custom_component.typing import (
     MqttMockHAClient,
     WebSocketGenerator,
 )
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import (
     CONF_ALLOW_HTTP_FIRMWARE,
@@ -48,6 +50,7 @@ from .common import (
     report,
     send,
     setup_hub,
+    snapshot_entities,
     start,
     still_running,
     tick,
@@ -394,3 +397,12 @@ async def test_update_entity_fetches_on_demand(
     )
     assert aioclient_mock.call_count == 1
     assert current(hass, FIRMWARE).attributes[ATTR_LATEST_VERSION] == "2.0.0"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
+@pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    """Every update entity: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.UPDATE)

@@ -27,7 +27,13 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
     snapshot_platform,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import (
@@ -167,6 +173,17 @@ def writes(hass: HomeAssistant, entity_id: str) -> list[Event]:
 
     hass.bus.async_listen(EVENT_STATE_CHANGED, capture)
     return captured
+
+
+async def diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> dict[str, Any]:
+    """Return the hub's diagnostics as a user downloads them (one hub set up)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    downloaded: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, entry
+    )
+    return downloaded
 
 
 def device_id(hass: HomeAssistant, key: str) -> str:

@@ -38,9 +38,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-from pytest_homeassistant_custom_component.components.diagnostics import (
-    get_diagnostics_for_config_entry,
-)
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     MqttMockHAClient,
@@ -61,6 +58,7 @@ from .common import (
     commands,
     current,
     device_id,
+    diagnostics,
     last_command,
     make_entry,
     reply,
@@ -204,11 +202,7 @@ class User:
 
     async def diagnostics(self) -> dict[str, Any]:
         """Return the hub's diagnostics, as downloaded from its entry."""
-        entry = self.hass.config_entries.async_entries(DOMAIN)[0]
-        diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
-            self.hass, self.hass_client, entry
-        )
-        return diagnostics
+        return await diagnostics(self.hass, self.hass_client)
 
     async def commands(self, device: str = DEVICE_ID) -> dict[str, Any]:
         """Return what the diagnostics say about a controller's commands."""

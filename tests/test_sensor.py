@@ -9,7 +9,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import DOMAIN
@@ -21,6 +24,7 @@ from .common import (
     SENSORS_A,
     SENSORS_B,
     current,
+    diagnostics,
     make_entry,
     report,
     send,
@@ -215,13 +219,15 @@ async def test_settings_stay_available_while_offline(
 async def test_bad_values_are_dropped(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
+    *,
     payload: dict[str, object] | str | bytes,
     field: str,
     reason: str,
 ) -> None:
     """A bad value changes nothing, is counted, and is logged once an hour."""
-    entry = await setup_hub(hass)
+    await setup_hub(hass)
     await report(hass)
     for _ in range(3):
         send(hass, "sensors", payload)
@@ -230,8 +236,8 @@ async def test_bad_values_are_dropped(
 
     assert current(hass, f"{CONTROLLER}_water_temperature").state == "26.4"
     assert current(hass, f"{CONTROLLER}_ph").state == "6.9"
-    stats = entry.runtime_data.controllers[DEVICE_ID].stats
-    assert stats.dropped == {f"{field}: {reason}": 3}
+    (controller,) = (await diagnostics(hass, hass_client))["controllers"]
+    assert controller["stats"]["dropped"] == {f"{field}: {reason}": 3}
     warnings = [
         r
         for r in caplog.records
@@ -243,46 +249,54 @@ async def test_bad_values_are_dropped(
 
 
 async def test_invalid_ids_create_nothing(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """Ids that are not safe (wildcards, spaces, unicode, too long) are refused."""
-    entry = await setup_hub(hass)
+    await setup_hub(hass)
     for device in ("a b", "ünïcode", "x" * 65, "-leading"):
         send(hass, "heartbeat", HEARTBEAT, device=device)
     await hass.async_block_till_done()
     assert hass.states.async_entity_ids() == []
-    assert entry.runtime_data.stats.dropped == {"device_id: bad_device_id": 4}
+    hub = (await diagnostics(hass, hass_client))["hub"]
+    assert hub["unattributed"]["dropped"] == {"device_id: bad_device_id": 4}
 
 
 async def test_id_spellings_are_one_controller(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """Upper, lower and hyphenated MACs are one controller; the last spelling wins."""
-    entry = await setup_hub(hass)
+    await setup_hub(hass)
     await report(hass)
     send(hass, "sensors", {"data": {"ph": 8.1}}, device="ec-e3-34-1c-41-34")
     await hass.async_block_till_done()
     assert current(hass, f"{CONTROLLER}_ph").state == "8.1"
-    controller = entry.runtime_data.controllers[DEVICE_ID]
-    assert controller.topic_id == "ec-e3-34-1c-41-34"
+    (controller,) = (await diagnostics(hass, hass_client))["controllers"]
+    assert controller["topic_id"] == "ec-e3-34-1c-41-34"
 
     send(hass, "sensors", {"data": {"ph": 8.2}}, device=MAC.lower())
     await hass.async_block_till_done()
     assert current(hass, f"{CONTROLLER}_ph").state == "8.2"
-    assert list(entry.runtime_data.controllers) == [DEVICE_ID]
+    controllers = (await diagnostics(hass, hass_client))["controllers"]
+    assert [controller["device_id"] for controller in controllers] == [DEVICE_ID]
 
 
 async def test_new_controllers_can_be_ignored(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """With automatic adding off, unknown controllers are counted but not added."""
-    entry = await setup_hub(hass, make_entry(add_new_controllers=False))
+    await setup_hub(hass, make_entry(add_new_controllers=False))
     send(hass, "sensors", SENSORS_A)
     send(hass, "sensors", SENSORS_B)
     await hass.async_block_till_done()
     assert hass.states.async_entity_ids() == []
-    ignored = entry.runtime_data.ignored_controllers
-    assert (ignored.messages, ignored.sample) == (2, {DEVICE_ID: 2})
+    hub = (await diagnostics(hass, hass_client))["hub"]
+    assert hub["ignored_controllers"] == {"messages": 2, "sample": {DEVICE_ID: 2}}
 
 
 async def test_other_prefixes_are_separate_hubs(

@@ -35,11 +35,11 @@ from .common import (
     press,
     report,
     send,
+    set_number,
     setup_hub,
     start,
     tick,
 )
-from .test_thresholds import set_limit
 
 CONTROLLER_TRIGGERS: Final = {
     "dissolved_oxygen_alarm_started",
@@ -157,7 +157,9 @@ async def test_oxygen_alarm_starts_and_clears(
     hass: HomeAssistant, calls: list[ServiceCall]
 ) -> None:
     """Three low oxygen readings start the alarm; a good one clears it."""
-    await set_limit(hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 5)
+    await set_number(
+        hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 5
+    )
     await readings(hass, "dissolved_oxygen", 6.8, 4.0, 4.0)
     assert ran(calls) == []
 
@@ -178,7 +180,7 @@ async def test_any_alarm_of_a_pond(
     hass: HomeAssistant, calls: list[ServiceCall]
 ) -> None:
     """A pond's alarm triggers that pond's automations, not its controller's."""
-    await set_limit(hass, "number.pond_1_feed_level_lower_limit", 90)
+    await set_number(hass, "number.pond_1_feed_level_lower_limit", 90)
     await readings(hass, "feed1", 50, 50, 50)
     assert ran(calls) == [("pond 1", "alarm_started")]
 
@@ -190,7 +192,7 @@ async def test_an_alarm_that_comes_back_with_its_controller_did_not_start(
     hass: HomeAssistant, calls: list[ServiceCall]
 ) -> None:
     """Offline makes the alarm unavailable; back online it is on again, silently."""
-    await set_limit(hass, "number.pond_1_feed_level_lower_limit", 90)
+    await set_number(hass, "number.pond_1_feed_level_lower_limit", 90)
     await readings(hass, "feed1", 50, 50, 50)
     assert ran(calls) == [("pond 1", "alarm_started")]
 

@@ -10,13 +10,17 @@ from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    WebSocketGenerator,
+)
 
 from custom_components.future_fish.commands import EVENT_COMMAND
 from custom_components.future_fish.const import DOMAIN
@@ -252,13 +256,15 @@ async def test_restart_after_midnight_starts_from_zero(
     assert totals(hass) == ("0", "0")
 
 
+@pytest.mark.usefixtures("entry")
 async def test_pond_deleted_while_it_was_fed(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     freezer: FrozenDateTimeFactory,
-    entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
 ) -> None:
     """A feed completing for a pond the user deleted meanwhile is simply not counted."""
+    assert await async_setup_component(hass, "config", {})
     pressing = await start(
         hass.services.async_call(
             Platform.BUTTON,
@@ -274,7 +280,8 @@ async def test_pond_deleted_while_it_was_fed(
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert entry.runtime_data.async_remove_device(pond_device(hass, 1))
+    client = await hass_ws_client(hass)
+    assert (await client.remove_device(pond_device(hass, 1).id))["success"]
     events = async_capture_events(hass, EVENT_COMMAND)
 
     await answer(hass, "complete", command)

@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -37,6 +36,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
     MqttMockHAClient,
     WebSocketGenerator,
 )
@@ -61,9 +61,11 @@ from .common import (
     STARTUP,
     answer_commands,
     current,
+    diagnostics,
     make_entry,
     report,
     send,
+    set_number,
     setup_hub,
     writes,
 )
@@ -83,16 +85,6 @@ LIMIT_QUANTITIES = (
     "ammonia",
     "battery",
 )
-
-
-async def set_limit(hass: HomeAssistant, entity_id: str, value: float) -> None:
-    """Change a limit as the UI does."""
-    await hass.services.async_call(
-        Platform.NUMBER,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-        blocking=True,
-    )
 
 
 async def choose(hass: HomeAssistant, profile: str) -> None:
@@ -172,7 +164,7 @@ async def test_alarm_after_three_readings_with_event(hass: HomeAssistant) -> Non
     """Known at the next reading; on after three low readings in a row, once."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
     changes = writes(hass, DO_ALARM)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     # Limits apply from the next reading.
     assert current(hass, DO_ALARM).state == STATE_UNKNOWN
 
@@ -227,7 +219,7 @@ async def test_alarm_after_thirty_seconds_without_a_reading(
         hass, make_entry(**{CONF_ALARM_READINGS: 10, CONF_ALARM_SECONDS: 30})
     )
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 6.8)
     freezer.tick(timedelta(seconds=1))
     started = dt_util.utcnow()
@@ -251,7 +243,7 @@ async def test_a_timer_that_fires_early_waits_on(
         hass, make_entry(**{CONF_ALARM_READINGS: 10, CONF_ALARM_SECONDS: 30})
     )
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0)
     # The timer runs while the clock reads only a few seconds later.
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5), True)
@@ -269,7 +261,7 @@ async def test_a_reading_inside_stops_the_clock(
         hass, make_entry(**{CONF_ALARM_READINGS: 10, CONF_ALARM_SECONDS: 30})
     )
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     events = async_capture_events(hass, EVENT_THRESHOLD)
     await readings(hass, 4.0)
     await tick(hass, freezer, 20)
@@ -287,7 +279,7 @@ async def test_a_reading_inside_stops_the_clock(
 async def test_off_only_back_inside_by_the_margin(hass: HomeAssistant) -> None:
     """A value hovering at the limit keeps the alarm on; 0.3 mg/L above clears it."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0)
     assert current(hass, DO_ALARM).state == STATE_ON
 
@@ -311,7 +303,7 @@ async def test_hysteresis_from_the_options(
     """The margin of each quantity comes from the options."""
     await setup_hub(hass, make_entry(hysteresis_dissolved_oxygen=1.0))
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0, 5.9)
     assert current(hass, DO_ALARM).state == STATE_ON
     await readings(hass, 6.0)
@@ -325,20 +317,16 @@ async def test_unknown_while_the_value_is(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     """A water level without pond geometry is unknown, and so is its alarm."""
-    entry = await setup_hub(hass)
+    await setup_hub(hass)
     await report(hass)
     alarm = "binary_sensor.pond_1_water_level_alarm"
-    await set_limit(hass, "number.pond_1_water_level_lower_limit", 30)
+    await set_number(hass, "number.pond_1_water_level_lower_limit", 30)
     await readings(hass, 60, 60, 60, key="water1")
     assert current(hass, "sensor.pond_1_water_level").state == STATE_UNKNOWN
     assert current(hass, alarm).state == STATE_UNKNOWN
 
-    entry.runtime_data.async_set_pond_setting(
-        entry.runtime_data.controllers[DEVICE_ID].ponds[1], "sensor_height", 100
-    )
-    entry.runtime_data.async_set_pond_setting(
-        entry.runtime_data.controllers[DEVICE_ID].ponds[1], "tank_depth", 80
-    )
+    await set_number(hass, "number.pond_1_sensor_height", 100)
+    await set_number(hass, "number.pond_1_tank_depth", 80)
     # 100 - 90 cm of 80 cm: 12.5 %, below 30 % three times.
     await readings(hass, 90, 90, 90, key="water1")
     state = current(hass, alarm)
@@ -353,7 +341,7 @@ async def test_unknown_again_after_a_restart(
     entry = await setup_hub(hass)
     await report(hass)
     events = async_capture_events(hass, EVENT_THRESHOLD)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0)
     assert current(hass, DO_ALARM).state == STATE_ON
 
@@ -377,8 +365,8 @@ async def test_unknown_again_after_a_restart(
 @pytest.mark.usefixtures("init_integration")
 async def test_profile_sets_the_limits_it_defines(hass: HomeAssistant) -> None:
     """Tilapia sets four quantities' limits; turbidity keeps what the user set."""
-    await set_limit(hass, f"number.{CONTROLLER}_turbidity_upper_limit", 50)
-    await set_limit(hass, DO_UPPER, 15)
+    await set_number(hass, f"number.{CONTROLLER}_turbidity_upper_limit", 50)
+    await set_number(hass, DO_UPPER, 15)
 
     await choose(hass, "nile_tilapia")
 
@@ -427,10 +415,6 @@ async def test_profile_change_applies_to_alarms(hass: HomeAssistant) -> None:
 
     await choose(hass, "goldfish")
     assert current(hass, temperature_alarm).state == STATE_UNKNOWN
-    assert (
-        "temperature"
-        not in current_entry(hass).runtime_data.controllers[DEVICE_ID].alarms
-    )
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -439,14 +423,14 @@ async def test_changing_a_limit_by_hand_makes_the_profile_custom(
 ) -> None:
     """Only limits the profiles set; the same value again changes nothing."""
     await choose(hass, "channel_catfish")
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     assert current(hass, PROFILE).state == "channel_catfish"
-    await set_limit(hass, f"number.{CONTROLLER}_battery_lower_limit", 20)
+    await set_number(hass, f"number.{CONTROLLER}_battery_lower_limit", 20)
     assert current(hass, PROFILE).state == "channel_catfish"
-    await set_limit(hass, "number.pond_2_feed_level_lower_limit", 15)
+    await set_number(hass, "number.pond_2_feed_level_lower_limit", 15)
     assert current(hass, PROFILE).state == "channel_catfish"
 
-    await set_limit(hass, DO_LOWER, 4.5)
+    await set_number(hass, DO_LOWER, 4.5)
     assert current(hass, PROFILE).state == "custom"
     assert current(hass, DO_LOWER).state == "4.5"
 
@@ -508,7 +492,7 @@ async def test_a_cleared_limit_is_pushed_as_the_range_end(
     """With pushing on, the controller gets a value on which it never triggers."""
     await push_hub(hass)
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
-    await set_limit(hass, DO_LOWER, 4.5)
+    await set_number(hass, DO_LOWER, 4.5)
     await clear_limits(hass, DO_LOWER)
     await settle(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent] == [
@@ -523,11 +507,11 @@ async def test_lower_limit_must_be_below_the_upper(hass: HomeAssistant) -> None:
     await choose(hass, "nile_tilapia")
     ph_lower = f"number.{CONTROLLER}_ph_lower_limit"
     with pytest.raises(ServiceValidationError) as err:
-        await set_limit(hass, ph_lower, 9)
+        await set_number(hass, ph_lower, 9)
     assert err.value.translation_key == "limits_order"
     assert err.value.translation_placeholders == {"lower": "9", "upper": "9"}
     with pytest.raises(ServiceValidationError):
-        await set_limit(hass, f"number.{CONTROLLER}_ph_upper_limit", 5.5)
+        await set_number(hass, f"number.{CONTROLLER}_ph_upper_limit", 5.5)
     assert current(hass, ph_lower).state == "6.0"
     assert current(hass, PROFILE).state == "nile_tilapia"
 
@@ -536,7 +520,7 @@ async def test_lower_limit_must_be_below_the_upper(hass: HomeAssistant) -> None:
 async def test_pond_alarm(hass: HomeAssistant) -> None:
     """A pond's feed level alarm names the pond and its device."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
-    await set_limit(hass, "number.pond_2_feed_level_lower_limit", 20)
+    await set_number(hass, "number.pond_2_feed_level_lower_limit", 20)
     await readings(hass, 10, 10, 10, key="feed2")
     assert current(hass, "binary_sensor.pond_2_feed_level_alarm").state == STATE_ON
     assert current(hass, "binary_sensor.pond_1_feed_level_alarm").state == (
@@ -561,7 +545,7 @@ async def test_limits_and_profile_survive_a_restart(
     entry = await setup_hub(hass)
     await report(hass)
     await choose(hass, "whiteleg_shrimp")
-    await set_limit(hass, "number.pond_1_water_level_lower_limit", 25)
+    await set_number(hass, "number.pond_1_water_level_lower_limit", 25)
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -662,8 +646,8 @@ async def test_push_sends_the_real_limits(
     assert push_issue(hass) is None
 
     # A change by hand sends that quantity only; ammonia is not THRESH's.
-    await set_limit(hass, DO_LOWER, 4.5)
-    await set_limit(hass, f"number.{CONTROLLER}_ammonia_upper_limit", 0.05)
+    await set_number(hass, DO_LOWER, 4.5)
+    await set_number(hass, f"number.{CONTROLLER}_ammonia_upper_limit", 0.05)
     await settle(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent[3:]] == [("do", 4.5, 20)]
 
@@ -674,7 +658,7 @@ async def test_push_failure_raises_a_repair_issue_until_a_success(
     """A refusal shows a repair issue naming what failed; the next success clears it."""
     await push_hub(hass)
     answer_commands(hass, mqtt_mock, ack={"success": False, "message": "limits locked"})
-    await set_limit(hass, DO_LOWER, 4.5)
+    await set_number(hass, DO_LOWER, 4.5)
     await settle(hass)
 
     issue = push_issue(hass)
@@ -689,7 +673,7 @@ async def test_push_failure_raises_a_repair_issue_until_a_success(
     assert current(hass, DO_LOWER).state == "4.5"
 
     answer_commands(hass, mqtt_mock, complete={"success": True})
-    await set_limit(hass, DO_LOWER, 4.0)
+    await set_number(hass, DO_LOWER, 4.0)
     await settle(hass)
     assert push_issue(hass) is None
 
@@ -730,7 +714,7 @@ async def test_a_booted_controller_gets_its_limits_again(
     """After a boot every quantity with a limit is sent again; nothing else is."""
     await push_hub(hass)
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
-    await set_limit(hass, DO_LOWER, 4.5)
+    await set_number(hass, DO_LOWER, 4.5)
     await settle(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent] == [("do", 4.5, 20)]
 
@@ -771,7 +755,7 @@ async def test_a_push_home_assistant_cancels_is_not_a_failure(
     """Commands cancelled because the hub stops raise no repair issue."""
     entry = await push_hub(hass)
     answer_commands(hass, mqtt_mock, ack=None)  # the controller never answers
-    await set_limit(hass, DO_LOWER, 4.5)
+    await set_number(hass, DO_LOWER, 4.5)
     await hass.async_block_till_done()
     # What unloading does first; the push then learns its command was cancelled.
     entry.runtime_data.commands.async_stop()
@@ -891,7 +875,7 @@ HOSTILE_OBJECTS: list[Any] = [
 @pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("payload", HOSTILE)
 async def test_unreadable_controller_alarms_are_dropped(
-    hass: HomeAssistant, payload: Any
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, payload: Any
 ) -> None:
     """What is not a JSON object is counted and dropped; nothing raises."""
     events = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
@@ -899,8 +883,8 @@ async def test_unreadable_controller_alarms_are_dropped(
     await hass.async_block_till_done()
     assert current(hass, CONTROLLER_ALARM).state == STATE_OFF
     assert events == []
-    stats = current_entry(hass).runtime_data.controllers[DEVICE_ID].stats
-    assert any(key.startswith("threshold: ") for key in stats.dropped)
+    (controller,) = (await diagnostics(hass, hass_client))["controllers"]
+    assert any(key.startswith("threshold: ") for key in controller["stats"]["dropped"])
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -931,7 +915,7 @@ async def test_alarms_of_unknown_controllers_create_nothing(
     entry = await setup_hub(hass)
     send(hass, "threshold", ALARM, device=OTHER_MAC)
     await hass.async_block_till_done()
-    assert entry.runtime_data.controllers == {}
+    assert dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id) == []
     assert hass.states.async_entity_ids() == []
 
 
@@ -955,8 +939,8 @@ async def test_deleting_a_controller_drops_its_timers_and_issue(
     )
     await report(hass)
     answer_commands(hass, mqtt_mock, ack={"success": False})
-    await set_limit(hass, DO_LOWER, 5)
-    await set_limit(hass, "number.pond_1_feed_level_lower_limit", 90)
+    await set_number(hass, DO_LOWER, 5)
+    await set_number(hass, "number.pond_1_feed_level_lower_limit", 90)
     await settle(hass)
     await readings(hass, 4.0)
     await readings(hass, 50, key="feed1")
@@ -993,7 +977,7 @@ async def test_unload_cancels_the_debounce_timers(
     """
     entry = await setup_hub(hass, make_entry(**{CONF_ALARM_READINGS: 10}))
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0)
     events = async_capture_events(hass, EVENT_THRESHOLD)
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -19,7 +19,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED, Platform
-from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -167,6 +167,9 @@ def writes(hass: HomeAssistant, entity_id: str) -> list[Event]:
     """Capture the state changes of one entity from now on."""
     captured: list[Event] = []
 
+    # A callback, run as the state is written: a plain function would run in the
+    # executor, and be counted late.
+    @callback
     def capture(event: Event) -> None:
         if event.data[ATTR_ENTITY_ID] == entity_id:
             captured.append(event)

@@ -35,11 +35,11 @@ from .common import (
     report,
     send,
     set_geometry,
+    set_number,
     setup_hub,
     start,
     tick,
 )
-from .test_thresholds import set_limit
 
 
 def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
@@ -333,7 +333,9 @@ async def test_alarms_in_words(
     """Our alarms and the controller's own read as a person would say them."""
     alarms = async_capture_events(hass, EVENT_THRESHOLD)
     controller_alarms = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
-    await set_limit(hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4)
+    await set_number(
+        hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4
+    )
     for value in (3.4, 3.2, 3.1, 4.6):
         send(hass, "sensors", {"data": {"dissolved_oxygen": value}})
         await hass.async_block_till_done()

@@ -24,7 +24,6 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.future_fish.commands import EVENT_COMMAND
 from custom_components.future_fish.const import DOMAIN
-from custom_components.future_fish.protocol import CommandType, feed_parameters
 
 from .common import (
     DEVICE_ID,
@@ -85,10 +84,11 @@ async def entry(
     return entry
 
 
+@pytest.mark.usefixtures("entry")
 async def test_completed_feeds_count_whatever_sent_them(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, entry: MockConfigEntry
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
-    """A button, an action and any other sender of a feed: each completed one counts."""
+    """A button, an action and a script: each completed feed counts."""
     assert totals(hass, 1) == totals(hass, 2) == ("0", "0")
     given = current(hass, "sensor.pond_1_feed_given_today")
     assert given.attributes["state_class"] == "total_increasing"
@@ -110,12 +110,16 @@ async def test_completed_feeds_count_whatever_sent_them(
     await hass.async_block_till_done()
     assert totals(hass, 1) == ("112.5", "2")
 
-    # Anything else that sends a feed through the hub, such as an automation's
-    # device action: the records listen to the commands, not to their senders.
-    hub = entry.runtime_data
-    await hub.commands.async_send(
-        hub.controllers[DEVICE_ID], CommandType.FEED, 2, feed_parameters(30)
+    # A script's (or an automation's) step: the records listen to the commands,
+    # not to their senders.
+    feed_pond_2 = {
+        "action": f"{DOMAIN}.feed",
+        "data": {ATTR_DEVICE_ID: pond_device(hass, 2).id, "amount": 30},
+    }
+    assert await async_setup_component(
+        hass, "script", {"script": {"feed_pond_2": {"sequence": [feed_pond_2]}}}
     )
+    await hass.services.async_call("script", "feed_pond_2", blocking=True)
     await hass.async_block_till_done()
     assert totals(hass, 2) == ("30.0", "1")
     assert totals(hass, 1) == ("112.5", "2")

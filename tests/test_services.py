@@ -34,7 +34,17 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.future_fish import actions, services
 from custom_components.future_fish.const import DOMAIN
 
-from .common import DEVICE_ID, MAC, answer_commands, make_entry, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    MAC,
+    answer_commands,
+    command_id,
+    device_id,
+    make_entry,
+    report,
+    send,
+    setup_hub,
+)
 
 NOW: Final = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 SENT_AT: Final = "2026-11-27T08:00:00Z"
@@ -73,16 +83,6 @@ async def entry(
     return entry
 
 
-def device_id(hass: HomeAssistant, key: str) -> str:
-    """Return the registry id of the controller or pond device with key `key`."""
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, key), entry.entry_id
-    )
-    assert device is not None
-    return device.id
-
-
 async def call(
     hass: HomeAssistant, name: str, device: str, /, **data: Any
 ) -> ServiceResponse:
@@ -116,12 +116,6 @@ def with_id(command: dict[str, Any], command_id: str) -> dict[str, Any]:
     """Return `command` with the id the hub chose in place of the placeholder."""
     key = "command_id" if "command_id" in command else "id"
     return {**command, key: command_id}
-
-
-def command_id(published: dict[str, Any]) -> str:
-    """Return the id of a published command, whichever its envelope."""
-    value: str = published.get("command_id") or published["id"]
-    return value
 
 
 def response(

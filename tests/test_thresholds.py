@@ -67,6 +67,7 @@ from .common import (
     send,
     set_number,
     setup_hub,
+    tick,
     writes,
 )
 
@@ -104,15 +105,6 @@ async def readings(
     for value in values:
         send(hass, "sensors", {"data": {key: value}})
         await hass.async_block_till_done()
-
-
-async def tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let time pass and run the timers due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 # --- entities -------------------------------------------------------------------------------
@@ -494,7 +486,7 @@ async def test_a_cleared_limit_is_pushed_as_the_range_end(
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     await set_number(hass, DO_LOWER, 4.5)
     await clear_limits(hass, DO_LOWER)
-    await settle(hass)
+    await pushes_done(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent] == [
         ("do", 4.5, 20),
         ("do", 0, 20),
@@ -615,7 +607,7 @@ async def push_hub(hass: HomeAssistant) -> Any:
     return entry
 
 
-async def settle(hass: HomeAssistant) -> None:
+async def pushes_done(hass: HomeAssistant) -> None:
     """Wait for the background pushes and the controller's answers."""
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -633,7 +625,7 @@ async def test_push_sends_the_real_limits(
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
 
     await choose(hass, "nile_tilapia")
-    await settle(hass)
+    await pushes_done(hass)
 
     assert [
         (command["type"], command["pos"], command["p"], command["l"], command["u"])
@@ -648,7 +640,7 @@ async def test_push_sends_the_real_limits(
     # A change by hand sends that quantity only; ammonia is not THRESH's.
     await set_number(hass, DO_LOWER, 4.5)
     await set_number(hass, f"number.{CONTROLLER}_ammonia_upper_limit", 0.05)
-    await settle(hass)
+    await pushes_done(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent[3:]] == [("do", 4.5, 20)]
 
 
@@ -659,7 +651,7 @@ async def test_push_failure_raises_a_repair_issue_until_a_success(
     await push_hub(hass)
     answer_commands(hass, mqtt_mock, ack={"success": False, "message": "limits locked"})
     await set_number(hass, DO_LOWER, 4.5)
-    await settle(hass)
+    await pushes_done(hass)
 
     issue = push_issue(hass)
     assert issue is not None
@@ -674,7 +666,7 @@ async def test_push_failure_raises_a_repair_issue_until_a_success(
 
     answer_commands(hass, mqtt_mock, complete={"success": True})
     await set_number(hass, DO_LOWER, 4.0)
-    await settle(hass)
+    await pushes_done(hass)
     assert push_issue(hass) is None
 
 
@@ -688,7 +680,7 @@ async def test_push_to_an_offline_controller_fails(
     await hass.async_block_till_done()
 
     await choose(hass, "rainbow_trout")
-    await settle(hass)
+    await pushes_done(hass)
 
     issue = push_issue(hass)
     assert issue is not None
@@ -699,7 +691,7 @@ async def test_push_to_an_offline_controller_fails(
     # Back online: what failed is sent again by itself, and the issue resolves.
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     send(hass, "heartbeat", STARTUP)
-    await settle(hass)
+    await pushes_done(hass)
     assert sorted((c["p"], c["l"], c["u"]) for c in sent) == [
         ("do", 6, 20),
         ("ph", 6.5, 9),
@@ -715,16 +707,16 @@ async def test_a_booted_controller_gets_its_limits_again(
     await push_hub(hass)
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     await set_number(hass, DO_LOWER, 4.5)
-    await settle(hass)
+    await pushes_done(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent] == [("do", 4.5, 20)]
 
     send(hass, "startup", STARTUP)
-    await settle(hass)
+    await pushes_done(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent[1:]] == [("do", 4.5, 20)]
 
     # A heartbeat of a controller that never went away sends nothing.
     send(hass, "heartbeat", STARTUP)
-    await settle(hass)
+    await pushes_done(hass)
     assert len(sent) == 2
 
 
@@ -735,7 +727,7 @@ async def test_a_boot_sends_nothing_without_limits_or_the_option(
     await push_hub(hass)
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     send(hass, "startup", STARTUP)
-    await settle(hass)
+    await pushes_done(hass)
     assert sent == []
 
 
@@ -745,7 +737,7 @@ async def test_nothing_is_pushed_by_default(
     """Pushing is an option, off unless chosen."""
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     await choose(hass, "nile_tilapia")
-    await settle(hass)
+    await pushes_done(hass)
     assert sent == []
 
 
@@ -759,7 +751,7 @@ async def test_a_push_home_assistant_cancels_is_not_a_failure(
     await hass.async_block_till_done()
     # What unloading does first; the push then learns its command was cancelled.
     entry.runtime_data.commands.async_stop()
-    await settle(hass)
+    await pushes_done(hass)
     assert push_issue(hass) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -941,7 +933,7 @@ async def test_deleting_a_controller_drops_its_timers_and_issue(
     answer_commands(hass, mqtt_mock, ack={"success": False})
     await set_number(hass, DO_LOWER, 5)
     await set_number(hass, "number.pond_1_feed_level_lower_limit", 90)
-    await settle(hass)
+    await pushes_done(hass)
     await readings(hass, 4.0)
     await readings(hass, 50, key="feed1")
     send(hass, "threshold", {"parameter": "salinity"})

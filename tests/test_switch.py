@@ -16,19 +16,23 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from syrupy.assertion import SnapshotAssertion
 
-from .command_helpers import (
+from .common import (
+    HEARTBEAT,
     answer,
     commands,
     current,
     last_command,
+    send,
+    snapshot_entities,
     start,
     still_running,
     tick,
 )
-from .common import HEARTBEAT, report, send, setup_hub
 
 INLET = "switch.pond_1_inlet_valve"
 OUTLET = "switch.pond_1_outlet_valve"
@@ -55,14 +59,7 @@ async def move(
     await turning
 
 
-@pytest.fixture
-async def hub(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
-    """Set up a hub with one reporting controller of two ponds."""
-    await setup_hub(hass)
-    await report(hass)
-
-
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_valve_is_unknown_until_a_command_completed(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -73,7 +70,7 @@ async def test_valve_is_unknown_until_a_command_completed(
         assert state.attributes[ATTR_ASSUMED_STATE] is True
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("entity_id", "opening", "closing"),
     [
@@ -114,7 +111,7 @@ async def test_turning_waits_for_completion(
     assert current(hass, "switch.pond_2_inlet_valve").state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_failed_completion_keeps_the_position(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -143,7 +140,7 @@ async def test_failed_completion_keeps_the_position(
     assert current(hass, INLET).state == STATE_ON
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_refused_command_keeps_the_position(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -158,7 +155,7 @@ async def test_refused_command_keeps_the_position(
     assert current(hass, OUTLET).state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_missing_completion_times_out(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -181,7 +178,7 @@ async def test_missing_completion_times_out(
     assert current(hass, INLET).state == STATE_OFF
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_late_completion_after_timeout_changes_nothing(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -196,7 +193,7 @@ async def test_late_completion_after_timeout_changes_nothing(
     assert current(hass, INLET).state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_offline_controller_valves_are_unavailable(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -206,3 +203,12 @@ async def test_offline_controller_valves_are_unavailable(
     assert current(hass, INLET).state == STATE_UNAVAILABLE
     await turn(hass, INLET, True)
     assert commands(mqtt_mock) == []
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
+@pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    """Every valve switch: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.SWITCH)

@@ -729,14 +729,16 @@ def _plan_lines(results: Mapping[str, Any]) -> list[str]:
         (
             f"- Steady windows, each after {plan['settle_s']:g} s of settling: at most "
             f"{plan['deployed_s']:g} s at the deployed rates, {plan['tenx_s']:g} s at "
-            f"10x and {plan['heartbeat_s']:g} s of heartbeats only at 10x, shortened "
+            f"10x and {plan['heartbeat_s']:g} s of heartbeats only at 10x (Future "
+            "Fish and the peer: the ceiling writes nothing, the floor what Future "
+            "Fish wrote), shortened "
             f"to what holds about {plan['window_messages']:,} controller messages but "
             "not below half of that, and to half where even the longest would hold "
             f"less than a tenth of them ({_window_lengths(results)}); "
             f"{plan['idle_s']:g} s idle; a backlog of {plan['burst']:,} controller "
             f"messages; {plan['commands']} feed commands; the calibration traced "
-            f"{plan['trace_s']:g} s of one controller at 10x for the floor "
-            f"({_traced(results)})."
+            f"{plan['trace_s']:g} s of {results['floor']['traced']['controllers']} "
+            f"controllers at 10x for the floor ({_traced(results)})."
         ),
     ]
 
@@ -875,10 +877,10 @@ def document(results: Mapping[str, Any], images: Sequence[str]) -> str:
             "first to its last handled message gives controller messages per second."
         ),
         (
-            "- **Writing floor:** a calibration run of Future Fish with one controller "
-            "at 10x lists its entities (enabled and available ones become the floor's, "
-            "with their attributes) and traces, for every message, which states "
-            "Future Fish changed while handling it. The floor parses each message, "
+            "- **Writing floor:** a calibration run of Future Fish with a few "
+            "controllers at 10x lists the first one's entities (enabled and available "
+            "ones become the floor's, with their attributes) and traces, for every "
+            "message, which states Future Fish changed while handling it. The floor parses each message, "
             "writes each field that Future Fish shows as an entity (the peer's "
             "mapping) when it differs from what the entity shows, the value as sent; "
             "then, per message shape (kind, and for sensors messages the keys of "

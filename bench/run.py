@@ -101,7 +101,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="let the recorder leave out device and entity registry events, which "
         "only the setup fires (two per entity): it then catches up with a setup of "
         "1000 controllers in one to two minutes instead of three to four, and a full "
-        "run takes about 28 minutes instead of 33 (estimates); the method says so",
+        "run takes about 30 minutes instead of 35 (estimates); the method says so",
     )
     parser.add_argument(
         "--ref",

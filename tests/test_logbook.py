@@ -3,7 +3,6 @@
 from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.logbook.models import async_event_to_row
 from homeassistant.components.logbook.processor import EventProcessor
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_OPEN_VALVE, Platform
@@ -26,9 +25,21 @@ from custom_components.future_fish.logbook import (
     describe_threshold,
 )
 
-from .command_helpers import answer, last_command, set_geometry, start, tick
-from .common import DEVICE_ID, HEARTBEAT, STARTUP, report, send, setup_hub
-from .test_thresholds import set_limit
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
+    STARTUP,
+    answer,
+    last_command,
+    press,
+    report,
+    send,
+    set_geometry,
+    set_number,
+    setup_hub,
+    start,
+    tick,
+)
 
 
 def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
@@ -40,13 +51,6 @@ def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
 def entries(hass: HomeAssistant, events: list[Event]) -> list[tuple[str, str]]:
     """Return (name, message) of each entry."""
     return [(entry["name"], entry["message"]) for entry in humanify(hass, events)]
-
-
-def press(hass: HomeAssistant, entity_id: str) -> Any:
-    """Return the call that presses a button."""
-    return hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
 
 
 @pytest.fixture
@@ -329,7 +333,9 @@ async def test_alarms_in_words(
     """Our alarms and the controller's own read as a person would say them."""
     alarms = async_capture_events(hass, EVENT_THRESHOLD)
     controller_alarms = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
-    await set_limit(hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4)
+    await set_number(
+        hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4
+    )
     for value in (3.4, 3.2, 3.1, 4.6):
         send(hass, "sensors", {"data": {"dissolved_oxygen": value}})
         await hass.async_block_till_done()

@@ -32,20 +32,27 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import DOMAIN
 
-from .command_helpers import (
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
     answer,
     commands,
     current,
     last_command,
+    make_entry,
+    report,
+    send,
+    setup_hub,
+    snapshot_entities,
     start,
     still_running,
     tick,
     writes,
 )
-from .common import DEVICE_ID, HEARTBEAT, make_entry, report, send, setup_hub
 
 INLET: Final = "valve.pond_1_inlet_valve"
 OUTLET: Final = "valve.pond_1_outlet_valve"
@@ -79,14 +86,7 @@ async def shown(hass: HomeAssistant, events: list[Event]) -> list[str]:
     return [event.data["new_state"].state for event in events]
 
 
-@pytest.fixture
-async def hub(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
-    """Set up a hub with one reporting controller of two ponds."""
-    await setup_hub(hass)
-    await report(hass)
-
-
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_valves_are_water_valves_unknown_until_confirmed(
     hass: HomeAssistant,
 ) -> None:
@@ -105,7 +105,7 @@ async def test_valves_are_water_valves_unknown_until_confirmed(
     assert hass.states.async_entity_ids(Platform.SWITCH) == []
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("entity_id", "opening", "closing"),
     [
@@ -157,7 +157,7 @@ async def test_moving_until_the_controller_completes(
     assert current(hass, POND_2_INLET).state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_refused_command_returns_to_the_confirmed_position(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -176,7 +176,7 @@ async def test_refused_command_returns_to_the_confirmed_position(
     assert await shown(hass, seen) == [STATE_OPENING, STATE_CLOSED]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_refusal_of_a_never_confirmed_valve_is_unknown_again(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -189,7 +189,7 @@ async def test_refusal_of_a_never_confirmed_valve_is_unknown_again(
     assert current(hass, OUTLET).state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_failed_completion_keeps_the_position(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -219,7 +219,7 @@ async def test_failed_completion_keeps_the_position(
     assert current(hass, INLET).state == STATE_OPEN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_missing_completion_times_out(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -243,7 +243,7 @@ async def test_missing_completion_times_out(
     assert current(hass, INLET).state == STATE_CLOSED
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_late_completion_after_timeout_changes_nothing(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -258,7 +258,7 @@ async def test_late_completion_after_timeout_changes_nothing(
     assert current(hass, INLET).state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_a_valve_command_from_an_action_shows_too(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -287,7 +287,7 @@ async def test_a_valve_command_from_an_action_shows_too(
     assert current(hass, "valve.pond_2_outlet_valve").state == STATE_CLOSED
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_a_second_command_while_moving_is_refused(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -302,7 +302,7 @@ async def test_a_second_command_while_moving_is_refused(
     assert current(hass, INLET).state == STATE_OPEN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_offline_controller_valves_are_unavailable(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -312,6 +312,15 @@ async def test_offline_controller_valves_are_unavailable(
     assert current(hass, INLET).state == STATE_UNAVAILABLE
     await move(hass, INLET, to_open=True)
     assert commands(mqtt_mock) == []
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
+@pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    """Every valve: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.VALVE)
 
 
 # --- installs that had valve switches ---------------------------------------------------
@@ -402,7 +411,7 @@ def old_switch(
     ).entity_id
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_home_assistants_valve_triggers_fire_on_completion(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:

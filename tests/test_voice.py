@@ -314,6 +314,10 @@ async def test_valves_need_exposing(
     assert state is not None
     assert state.state == "open"
 
+    response = await say(hass, "close pond 1 inlet valve")
+    assert speech(response) == "Closing"
+    assert sent(published)[-1] == ("WATER_INLET_CLOSE", 1)
+
 
 # --- the README's sentences, in every language with Home Assistant's intents --------
 

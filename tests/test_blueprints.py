@@ -20,15 +20,22 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish.const import DOMAIN
 
-from .command_helpers import set_number
-from .common import DEVICE_ID, HEARTBEAT, answer_commands, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
+    answer_commands,
+    report,
+    send,
+    set_number,
+    setup_hub,
+    tick,
+)
 
 BLUEPRINTS: Final = Path(__file__).parents[1] / "blueprints" / "automation" / DOMAIN
 CONTROLLER: Final = "pond_controller_4134"
 DO_ALARM: Final = f"binary_sensor.{CONTROLLER}_dissolved_oxygen_alarm"
 CRASH_EXPECTED: Final = f"binary_sensor.{CONTROLLER}_oxygen_crash_expected"
 CONNECTIVITY: Final = f"binary_sensor.{CONTROLLER}_connectivity"
-TEMPERATURE: Final = f"sensor.{CONTROLLER}_water_temperature"
 FEED_LEVEL: Final = "sensor.pond_1_feed_level"
 HOLD: Final = "binary_sensor.pond_1_feeding_hold"
 PORTION: Final = "sensor.pond_1_recommended_portion"
@@ -69,15 +76,6 @@ async def automate(hass: HomeAssistant, blueprint: str, inputs: dict[str, Any]) 
     assert state.state == STATE_ON
 
 
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    """Let time pass and run what became due."""
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
 def messages(calls: list[Any]) -> list[str]:
     """Return the messages sent by notify calls."""
     return [" ".join(call.data["message"].split()) for call in calls]
@@ -108,16 +106,7 @@ async def test_blueprint_is_valid(hass: HomeAssistant, path: Path) -> None:
     assert blueprint.validate() is None
 
 
-@pytest.fixture
-async def hub(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_dir: None
-) -> None:
-    """Set up a hub whose controller reported, in a config dir with the blueprints."""
-    await setup_hub(hass)
-    await report(hass)
-
-
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_low_oxygen(hass: HomeAssistant) -> None:
     """Three low readings: the aerator is turned on and the user told, once."""
     turn_on = async_mock_service(hass, "homeassistant", "turn_on")
@@ -143,7 +132,7 @@ async def test_low_oxygen(hass: HomeAssistant) -> None:
     ]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_low_oxygen_from_unknown(hass: HomeAssistant) -> None:
     """A limit set while oxygen is already low: unknown to on runs it too."""
     turn_on = async_mock_service(hass, "homeassistant", "turn_on")
@@ -164,7 +153,7 @@ async def test_low_oxygen_from_unknown(hass: HomeAssistant) -> None:
     assert [call.data["entity_id"] for call in turn_on] == [[AERATOR]]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_oxygen_crash_expected(hass: HomeAssistant) -> None:
     """The forecast expects a crash: the aerator starts at once."""
     turn_on = async_mock_service(hass, "homeassistant", "turn_on")
@@ -286,7 +275,7 @@ async def test_feeding_schedule(
     )
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_controller_offline(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -299,9 +288,9 @@ async def test_controller_offline(
     )
 
     send(hass, "status", "offline")
-    await advance(hass, freezer, timedelta(minutes=9, seconds=59))
+    await tick(hass, freezer, timedelta(minutes=9, seconds=59))
     assert notify == []
-    await advance(hass, freezer, timedelta(seconds=1))
+    await tick(hass, freezer, timedelta(seconds=1))
 
     assert messages(notify) == [
         (
@@ -311,7 +300,7 @@ async def test_controller_offline(
     ]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_feed_hopper_low(hass: HomeAssistant) -> None:
     """Notified when the feed level falls below the threshold, not while above."""
     notify = async_mock_service(hass, "notify", "notify")
@@ -330,7 +319,7 @@ async def test_feed_hopper_low(hass: HomeAssistant) -> None:
     assert messages(notify) == ["Pond 1 Feed level is 15 %: refill the feed hopper."]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_default_notification(hass: HomeAssistant) -> None:
     """Without a notification input the blueprints create a persistent notification."""
     created = async_mock_service(hass, "persistent_notification", "create")

@@ -3,10 +3,9 @@
 from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.logbook.models import async_event_to_row
 from homeassistant.components.logbook.processor import EventProcessor
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, Platform
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_OPEN_VALVE, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
@@ -27,9 +26,22 @@ from custom_components.future_fish.logbook import (
     describe_threshold,
 )
 
-from .command_helpers import answer, last_command, set_geometry, start, tick
-from .common import DEVICE_ID, HEARTBEAT, STARTUP, report, send, setup_hub
-from .test_thresholds import set_limit
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
+    STARTUP,
+    answer,
+    device_id,
+    last_command,
+    press,
+    report,
+    send,
+    set_geometry,
+    set_number,
+    setup_hub,
+    start,
+    tick,
+)
 
 
 def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
@@ -41,13 +53,6 @@ def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
 def entries(hass: HomeAssistant, events: list[Event]) -> list[tuple[str, str]]:
     """Return (name, message) of each entry."""
     return [(entry["name"], entry["message"]) for entry in humanify(hass, events)]
-
-
-def press(hass: HomeAssistant, entity_id: str) -> Any:
-    """Return the call that presses a button."""
-    return hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
 
 
 @pytest.fixture
@@ -118,9 +123,9 @@ async def test_flush_and_valve(
 
     turning = await start(
         hass.services.async_call(
-            Platform.SWITCH,
-            SERVICE_TURN_ON,
-            {ATTR_ENTITY_ID: "switch.pond_1_inlet_valve"},
+            Platform.VALVE,
+            SERVICE_OPEN_VALVE,
+            {ATTR_ENTITY_ID: "valve.pond_1_inlet_valve"},
             blocking=True,
         )
     )
@@ -330,7 +335,9 @@ async def test_alarms_in_words(
     """Our alarms and the controller's own read as a person would say them."""
     alarms = async_capture_events(hass, EVENT_THRESHOLD)
     controller_alarms = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
-    await set_limit(hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4)
+    await set_number(
+        hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4
+    )
     for value in (3.4, 3.2, 3.1, 4.6):
         send(hass, "sensors", {"data": {"dissolved_oxygen": value}})
         await hass.async_block_till_done()
@@ -414,21 +421,17 @@ async def test_feeding_records_and_the_hold(
 ) -> None:
     """Farm records and the hold name the pond, say what happened, with an icon."""
     feeding = async_capture_events(hass, EVENT_FEEDING)
-    pond = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, f"{DEVICE_ID}_pond1"),
-        hass.config_entries.async_entries(DOMAIN)[0].entry_id,
-    )
-    assert pond is not None
+    pond = device_id(hass, f"{DEVICE_ID}_pond1")
     await hass.services.async_call(
         DOMAIN,
         "restock",
-        {"device_id": pond.id, "fish": 100, "average_weight": 20},
+        {"device_id": pond, "fish": 100, "average_weight": 20},
         blocking=True,
     )
     await hass.services.async_call(
         DOMAIN,
         "record_harvest",
-        {"device_id": pond.id, "fish": 10, "weight": 0.25},
+        {"device_id": pond, "fish": 10, "weight": 0.25},
         blocking=True,
     )
     send(hass, "sensors", {"data": {"temperature": 26, "dissolved_oxygen": 6}})

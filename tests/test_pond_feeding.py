@@ -16,7 +16,6 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.sun import get_astral_event_next
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -29,8 +28,16 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.future_fish.const import DOMAIN, EVENT_FEEDING
 from custom_components.future_fish.logbook import describe_feeding
 
-from .command_helpers import current
-from .common import DEVICE_ID, MAC, answer_commands, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    MAC,
+    answer_commands,
+    current,
+    device_id,
+    report,
+    send,
+    setup_hub,
+)
 
 # Home Assistant's test location is San Diego, its time zone US/Pacific (UTC-7 in
 # May): noon local, far from sunrise and sunset.
@@ -46,12 +53,7 @@ COMPLETED: Final = {"success": True}
 
 def pond_device(hass: HomeAssistant, pond: int = 1) -> str:
     """Return a pond's device id."""
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, f"{DEVICE_ID}_pond{pond}"), entry.entry_id
-    )
-    assert device is not None
-    return device.id
+    return device_id(hass, f"{DEVICE_ID}_pond{pond}")
 
 
 async def water(hass: HomeAssistant, **readings: float) -> None:

@@ -27,8 +27,8 @@ PLATFORMS: list[Platform] = [
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
-    Platform.SWITCH,
     Platform.UPDATE,
+    Platform.VALVE,
 ]
 
 

@@ -39,7 +39,7 @@ from .protocol import (
     parse_sensors,
     parse_status,
     split_topic,
-    subscription_topic,
+    subscription_topics,
 )
 from .repairs import ControllerCapIssue, EntityLimitIssue, GeometryIssues, OfflineIssues
 from .settings import HubSettings
@@ -134,11 +134,11 @@ class FutureFishHub:
         """Subscribe to every controller's messages with a handful of wildcards."""
         # Every platform has offered the known controllers' entities by now.
         self.entity_limit.async_check(self.controllers.values())
-        for kind in (*self._handlers, MessageKind.STATUS):
+        for topic in subscription_topics(self.prefix):
             self._unsubscribe.append(
                 await mqtt.async_subscribe(
                     self.hass,
-                    subscription_topic(self.prefix, kind),
+                    topic,
                     self._async_handle_message,
                     SUBSCRIBE_QOS,
                     # Bytes, so oversized payloads are refused before decoding.

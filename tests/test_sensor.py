@@ -9,7 +9,12 @@ from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
@@ -138,40 +143,53 @@ async def test_flat_format(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> 
     assert state(hass, "sensor.pond_2_feed_level") == "12"
 
 
-async def test_names_do_not_depend_on_message_order(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+async def test_controllers_are_shown_at_their_first_message(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Telemetry heard before the controller's name still gets named entity ids."""
+    """A controller that sends only telemetry is shown at once, named from its MAC.
+
+    Deployed firmware sends no name: waiting for one would leave the page empty.
+    """
+    await setup_hub(hass)
+    heard = dt_util.utcnow()
+    send(hass, "sensors", {"data": {"temperature": 20.5, "feed1": 40}})
+    await hass.async_block_till_done()
+
+    assert dt_util.utcnow() - heard < timedelta(seconds=1)
+    assert state(hass, f"{CONTROLLER}_water_temperature") == "20.5"
+    assert state(hass, "sensor.pond_1_feed_level") == "40"
+
+
+async def test_a_later_name_renames_the_devices(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A name that arrives after the first message renames; entity ids stay."""
     await setup_hub(hass)
     send(hass, "sensors", SENSORS_A)
     send(hass, "sensors", SENSORS_B)
     await hass.async_block_till_done()
-    assert hass.states.async_entity_ids() == []
+    temperature = f"{CONTROLLER}_water_temperature"
+    assert hass.states.get(temperature).name == "Pond controller 4134 Water temperature"
 
     send(hass, "heartbeat", {**HEARTBEAT, "device_name": "North"})
     await hass.async_block_till_done()
-    assert state(hass, "sensor.north_water_temperature") == "26.4"
-    assert state(hass, "sensor.north_pond_2_feed_level") == "64"
-    assert state(hass, "button.north_pond_1_feed") == STATE_UNKNOWN
 
-
-async def test_controller_that_never_says_who_it_is(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
-) -> None:
-    """A controller sending only telemetry is shown after 25 s, with default names."""
-    await setup_hub(hass)
-    send(hass, "sensors", {"data": {"temperature": 20.5, "feed1": 40}})
-    await hass.async_block_till_done()
-    freezer.tick(timedelta(seconds=24))
-    send(hass, "sensors", {"data": {"temperature": 20.6}})
-    await hass.async_block_till_done()
-    assert hass.states.async_entity_ids() == []
-
-    freezer.tick(timedelta(seconds=1))
-    send(hass, "sensors", {"data": {"temperature": 20.7}})
-    await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "20.7"
-    assert state(hass, "sensor.pond_1_feed_level") == "40"
+    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    controller = device_registry.async_get_device_by_identifier(
+        (DOMAIN, DEVICE_ID), entry_id
+    )
+    pond = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{DEVICE_ID}_pond2"), entry_id
+    )
+    assert (controller.name, pond.name) == ("North", "North pond 2")
+    assert state(hass, temperature) == "26.4"
+    assert hass.states.get(temperature).name == "North Water temperature"
+    assert hass.states.get("sensor.pond_2_feed_level").name == (
+        "North pond 2 Feed level"
+    )
+    assert hass.states.get("sensor.north_water_temperature") is None
 
 
 async def test_water_level_from_geometry(

@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from .ammonia import async_judged_readings
 from .commands import CommandTracker
 from .const import SUBSCRIBE_QOS
-from .context import HubContext
+from .context import DISCOVERED_STARTUPS, HubContext
 from .dawn import DawnForecaster
 from .devices import Devices
 from .feeding import FeedingRecords
@@ -146,6 +146,11 @@ class FutureFishHub:
         )
         self._unsubscribe.append(self.offline_issues.async_start())
         self.connected = mqtt.is_connected(self.hass)
+        # The startup a confirmed discovery flow saw: its controller is there at once.
+        if discovered := self.hass.data.get(DISCOVERED_STARTUPS, {}).pop(
+            self.prefix, None
+        ):
+            self._async_route(*discovered)
 
     async def async_stop(self) -> None:
         """Release every subscription and timer and write pending settings."""
@@ -174,11 +179,17 @@ class FutureFishHub:
     @callback
     def _async_handle_message(self, msg: ReceiveMessage) -> None:
         """Handle any message a controller sent; never raises for bad input."""
-        parts = split_topic(self.prefix, msg.topic)
+        self._async_route(msg.topic, msg.payload, dt_util.utcnow())
+
+    @callback
+    def _async_route(
+        self, topic: str, raw_payload: bytes | bytearray | str, now: datetime
+    ) -> None:
+        """Route a message received at `now` to the component that owns its kind."""
+        parts = split_topic(self.prefix, topic)
         if parts is None:
             return
         raw_id, kind = parts
-        now = dt_util.utcnow()
         controller = self.devices.by_topic_id(raw_id)
         if controller is None:
             device_id = normalize_device_id(raw_id)
@@ -196,15 +207,19 @@ class FutureFishHub:
             device_id = controller.device_id
         try:
             if kind is MessageKind.STATUS:
-                self._async_handle_status(controller, device_id, raw_id, msg, now)
-                return
-            payload = decode_object(msg.payload)
-            if controller is None:
-                if kind not in ADMITTING_KINDS:
-                    return
-                controller = self.devices.async_admit(device_id, raw_id, now)
-            back = self._async_seen(controller, raw_id, kind, now)
-            self._handlers[kind](controller, payload, now)
+                controller = self._async_handle_status(
+                    controller, device_id, raw_id, parse_status(raw_payload), now
+                )
+            else:
+                payload = decode_object(raw_payload)
+                if controller is None:
+                    if kind not in ADMITTING_KINDS:
+                        return
+                    controller = self.devices.async_admit(device_id, raw_id)
+                back = self._async_seen(controller, raw_id, kind, now)
+                self._handlers[kind](controller, payload, now)
+                # Only now: the message that brought it back may answer a command.
+                self._async_returned(controller, back, kind is MessageKind.STARTUP)
         except ProtocolError as err:
             stats = self.stats if controller is None else controller.stats
             stats.async_drop(
@@ -213,11 +228,9 @@ class FutureFishHub:
                 err.reason,
                 now,
             )
-        else:
-            # Only now: the message that brought it back may answer a command.
-            self._async_returned(controller, back, booted=kind is MessageKind.STARTUP)
+        # After the message: a name or ponds it carries are in the first devices.
         if controller is not None and not controller.announced:
-            self.devices.async_announce_when_known(controller, now)
+            self.devices.async_announce(controller)
 
     @callback
     def _async_handle_status(
@@ -225,22 +238,20 @@ class FutureFishHub:
         controller: ControllerState | None,
         device_id: str,
         raw_id: str,
-        msg: ReceiveMessage,
+        online: bool,
         now: datetime,
-    ) -> None:
-        online = parse_status(msg.payload)
-        if controller is None:
-            # A retained `offline` of a controller we never knew must not create one.
-            if not online:
-                return
-            controller = self.devices.async_admit(device_id, raw_id, now)
+    ) -> ControllerState | None:
+        """Follow an `online`/`offline` status; return its controller, if any."""
         if online:
+            controller = controller or self.devices.async_admit(device_id, raw_id)
             back = self._async_seen(controller, raw_id, MessageKind.STATUS, now)
             self._async_returned(controller, back, booted=False)
-        else:
+        # A retained `offline` of a controller we never knew must not create one.
+        elif controller is not None:
             controller.stats.count_message(MessageKind.STATUS, now)
             if controller.online:
                 self.presence.async_go_offline(controller, now, "it reported offline")
+        return controller
 
     @callback
     def _async_returned(
@@ -282,7 +293,6 @@ class FutureFishHub:
         self, controller: ControllerState, payload: dict[str, Any], now: datetime
     ) -> None:
         identity = parse_identity(payload)
-        controller.identified = True
         controller.async_drop_rejected(identity.rejections, now)
         self._async_apply_identity(controller, identity)
 

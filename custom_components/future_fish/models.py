@@ -362,10 +362,8 @@ class ControllerState(Observable):
         # Commands go back on the exact spelling the controller uses (PROTOCOL 1).
         self.topic_id = topic_id
         self.online = False
-        # Shown (devices and entities) only once it said who it is, see the hub.
+        # Whether its devices and entities exist (from its first message on).
         self.announced = False
-        self.identified = False
-        self.first_seen: datetime | None = None
         self.offline_since: datetime | None = None
         self.device_name: str | None = None
         self.hardware_version: str | None = None

@@ -95,7 +95,7 @@ def _restore(device_id: str, saved: StoredController) -> ControllerState:
         pond = PondState(controller, int(position))
         pond.values.update(pond_settings)
         controller.ponds[pond.position] = pond
-    controller.announced = controller.identified = True
+    controller.announced = True
     return controller
 
 

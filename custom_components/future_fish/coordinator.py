@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from .ammonia import async_judged_readings
 from .commands import CommandTracker
 from .const import SUBSCRIBE_QOS
-from .context import DISCOVERED_STARTUPS, HubContext
+from .context import DISCOVERED_STARTUPS, DiscoveredMessage, HubContext
 from .dawn import DawnForecaster
 from .devices import Devices
 from .feeding import FeedingRecords
@@ -116,9 +116,12 @@ class FutureFishHub:
     # --- life cycle ----------------------------------------------------------------
 
     async def async_load(self) -> None:
-        """Bring back the controllers and ponds known before a restart (offline)."""
-        for controller in await self.store.async_load():
+        """Bring back known controllers before the platforms add their entities."""
+        fresh_since = dt_util.utcnow() - self.settings.heartbeat_timeout
+        for controller in await self.store.async_load(fresh_since):
             self.devices.add(controller)
+        self.presence.async_restore(self.controllers.values(), fresh_since)
+        self.connected = mqtt.is_connected(self.hass)
         self.thresholds.async_load()
         await self.dawn.async_load()
         # After the ponds: their feeding totals are kept on them.
@@ -145,12 +148,11 @@ class FutureFishHub:
             )
         )
         self._unsubscribe.append(self.offline_issues.async_start())
-        self.connected = mqtt.is_connected(self.hass)
         # The startup a confirmed discovery flow saw: its controller is there at once.
         if discovered := self.hass.data.get(DISCOVERED_STARTUPS, {}).pop(
             self.prefix, None
         ):
-            self._async_route(*discovered)
+            self._async_handle_message(discovered)
 
     async def async_stop(self) -> None:
         """Release every subscription and timer and write pending settings."""
@@ -177,16 +179,10 @@ class FutureFishHub:
     # --- routing -------------------------------------------------------------------
 
     @callback
-    def _async_handle_message(self, msg: ReceiveMessage) -> None:
+    def _async_handle_message(self, msg: ReceiveMessage | DiscoveredMessage) -> None:
         """Handle any message a controller sent; never raises for bad input."""
-        self._async_route(msg.topic, msg.payload, dt_util.utcnow())
-
-    @callback
-    def _async_route(
-        self, topic: str, raw_payload: bytes | bytearray | str, now: datetime
-    ) -> None:
-        """Route a message received at `now` to the component that owns its kind."""
-        parts = split_topic(self.prefix, topic)
+        now = msg.received if isinstance(msg, DiscoveredMessage) else dt_util.utcnow()
+        parts = split_topic(self.prefix, msg.topic)
         if parts is None:
             return
         raw_id, kind = parts
@@ -208,10 +204,10 @@ class FutureFishHub:
         try:
             if kind is MessageKind.STATUS:
                 controller = self._async_handle_status(
-                    controller, device_id, raw_id, parse_status(raw_payload), now
+                    controller, device_id, raw_id, parse_status(msg.payload), now
                 )
             else:
-                payload = decode_object(raw_payload)
+                payload = decode_object(msg.payload)
                 if controller is None:
                     if kind not in ADMITTING_KINDS:
                         return
@@ -269,6 +265,7 @@ class FutureFishHub:
         """Note that a controller spoke; return whether it was offline until now."""
         controller.stats.count_message(kind, now)
         self.devices.respell(controller, raw_id)
+        self.store.async_schedule_readings_save()
         return self.presence.async_seen(controller, now)
 
     @callback

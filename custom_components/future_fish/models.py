@@ -278,6 +278,11 @@ class PondState(Observable):
         """Return what the user set for this pond, for storage."""
         return _settings(self.values, POND_SETTINGS)
 
+    @property
+    def readings(self) -> dict[str, Value]:
+        """Return what the controller last reported for this pond, for storage."""
+        return _readings(self.values, POND_SETTINGS)
+
     @callback
     def async_apply_readings(self, readings: Mapping[str, float]) -> dict[str, Any]:
         """Apply a sensors message's readings for this pond; return what they set."""
@@ -327,6 +332,10 @@ def parse_device_key(key: str) -> tuple[str, int | None]:
 
 def _settings(values: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {key: values[key] for key in keys if values.get(key) is not None}
+
+
+def _readings(values: Mapping[str, Value], settings: Iterable[str]) -> dict[str, Value]:
+    return {key: value for key, value in values.items() if key not in settings}
 
 
 def _geometry(values: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -393,6 +402,11 @@ class ControllerState(Observable):
     def settings(self) -> dict[str, float]:
         """Return the limits the user set for this controller, for storage."""
         return _settings(self.values, CONTROLLER_LIMITS)
+
+    @property
+    def readings(self) -> dict[str, Value]:
+        """Return what the controller last reported of itself, for storage."""
+        return _readings(self.values, CONTROLLER_LIMITS)
 
     @property
     def model(self) -> str | None:

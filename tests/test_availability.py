@@ -190,12 +190,14 @@ async def test_identical_heartbeats_write_no_state(
     await hass.async_block_till_done()
     assert writes == []
 
+    # What only entities disabled by default show writes nothing either.
     send(hass, "heartbeat", {**STARTUP, "wifi_signal_strength": -70})
     send(hass, "heartbeat", {**HEARTBEAT, "free_heap": 1000})
-    await hass.async_block_till_done()
-    assert writes == []
     send(hass, "heartbeat", {**HEARTBEAT, "ip_address": "192.168.1.24"})
     await hass.async_block_till_done()
+    assert writes == []
+    send(hass, "heartbeat", {**HEARTBEAT, "firmware_version": "1.0.1"})
+    await hass.async_block_till_done()
     assert [event.data["entity_id"] for event in writes] == [
-        "sensor.pond_controller_4134_ip_address"
+        "update.pond_controller_4134_firmware"
     ]

@@ -23,6 +23,9 @@ from custom_components.future_fish.const import DOMAIN
 from .command_helpers import set_number
 from .common import DEVICE_ID, answer_commands, report, send, setup_hub
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 BLUEPRINTS: Final = Path(__file__).parents[1] / "blueprints" / "automation" / DOMAIN
 CONTROLLER: Final = "pond_controller_4134"
 DO_ALARM: Final = f"binary_sensor.{CONTROLLER}_dissolved_oxygen_alarm"
@@ -108,7 +111,10 @@ async def test_blueprint_is_valid(hass: HomeAssistant, path: Path) -> None:
 
 @pytest.fixture
 async def hub(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, config_dir: None
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    config_dir: None,
+    entity_registry_enabled_by_default: None,
 ) -> None:
     """Set up a hub whose controller reported, in a config dir with the blueprints."""
     await setup_hub(hass)

@@ -23,6 +23,9 @@ from .command_helpers import (
 )
 from .common import STARTUP, report, send, setup_hub
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 FEED = "button.pond_1_feed"
 FILL = "button.pond_1_fill"
 DRAIN = "button.pond_1_drain"
@@ -39,7 +42,11 @@ def press(hass: HomeAssistant, entity_id: str) -> Any:
 
 
 @pytest.fixture
-async def hub(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
+async def hub(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    entity_registry_enabled_by_default: None,
+) -> None:
     """Set up a hub with one reporting controller of two ponds."""
     await setup_hub(hass)
     await report(hass)

@@ -13,6 +13,9 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from .command_helpers import answer, command_id, current, last_command, start, tick
 from .common import report, send, setup_hub
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 LAST_COMMAND = "sensor.pond_controller_4134_last_command"
 SUCCESS_RATE = "sensor.pond_controller_4134_command_success_rate"
 FEED = "button.pond_1_feed"
@@ -26,7 +29,11 @@ def press(hass: HomeAssistant, entity_id: str = FEED) -> Any:
 
 
 @pytest.fixture
-async def hub(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
+async def hub(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    entity_registry_enabled_by_default: None,
+) -> None:
     """Set up a hub with one reporting controller of two ponds."""
     await setup_hub(hass)
     await report(hass)

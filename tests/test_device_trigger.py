@@ -32,6 +32,9 @@ from .command_helpers import start, tick
 from .common import DEVICE_ID, HEARTBEAT, answer_commands, report, send, setup_hub
 from .test_thresholds import set_limit
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 CONTROLLER_TRIGGERS: Final = {
     "dissolved_oxygen_alarm_started",
     "alarm_started",

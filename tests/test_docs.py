@@ -31,6 +31,7 @@ from custom_components.future_fish.services import (
     SERVICE_CLEAR_LIMIT,
     SERVICE_FEED,
     SERVICE_REBOOT,
+    SERVICE_SET_LIMIT,
     SERVICE_SET_THRESHOLD,
     SERVICE_UPDATE_FIRMWARE,
     SERVICE_WATER,
@@ -231,6 +232,7 @@ def _events() -> list[str]:
                 SERVICE_REBOOT,
                 SERVICE_SET_THRESHOLD,
                 SERVICE_CLEAR_LIMIT,
+                SERVICE_SET_LIMIT,
             )
         ),
         *_events(),
@@ -253,6 +255,7 @@ def test_services_yaml_lists_only_documented_actions() -> None:
         SERVICE_REBOOT,
         SERVICE_SET_THRESHOLD,
         SERVICE_CLEAR_LIMIT,
+        SERVICE_SET_LIMIT,
     }
 
 

@@ -30,6 +30,9 @@ from .command_helpers import answer, last_command, set_geometry, start, tick
 from .common import DEVICE_ID, HEARTBEAT, STARTUP, report, send, setup_hub
 from .test_thresholds import set_limit
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 
 def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
     """Return the logbook entries of events, as the logbook shows them live."""

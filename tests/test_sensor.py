@@ -88,10 +88,10 @@ async def test_entities_snapshot(
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
 
 
-async def test_noisy_diagnostics_are_disabled_by_default(
+async def test_rarely_used_entities_are_disabled_by_default(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, entity_registry: er.EntityRegistry
 ) -> None:
-    """Signal, free memory and last seen change constantly: off until wanted."""
+    """What most users never touch is off until wanted (README lists why)."""
     await setup_hub(hass)
     await report(hass)
     disabled = {
@@ -99,10 +99,46 @@ async def test_noisy_diagnostics_are_disabled_by_default(
         for entry in entity_registry.entities.values()
         if entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     }
+    limits = {
+        f"number.{device}_{quantity}_{bound}_limit"
+        for device, quantities in (
+            (
+                "pond_controller_4134",
+                (
+                    "water_temperature",
+                    "dissolved_oxygen",
+                    "ph",
+                    "turbidity",
+                    "ammonia",
+                    "battery",
+                ),
+            ),
+            ("pond_1", ("water_level", "feed_level")),
+            ("pond_2", ("water_level", "feed_level")),
+        )
+        for quantity in quantities
+        for bound in ("lower", "upper")
+    }
     assert disabled == {
         f"{CONTROLLER}_wi_fi_signal",
         f"{CONTROLLER}_free_memory",
         f"{CONTROLLER}_last_seen",
+        f"{CONTROLLER}_ip_address",
+        f"{CONTROLLER}_command_success_rate",
+        "binary_sensor.pond_controller_4134_turbidity_alarm",
+        "binary_sensor.pond_controller_4134_battery_alarm",
+        *limits,
+        *(
+            entity_id
+            for pond in (1, 2)
+            for entity_id in (
+                f"sensor.pond_{pond}_distance_to_water",
+                f"sensor.pond_{pond}_feedings_today",
+                f"number.pond_{pond}_feed_amount",
+                f"number.pond_{pond}_fill_target",
+                f"number.pond_{pond}_drain_target",
+            )
+        ),
     }
 
 
@@ -199,7 +235,6 @@ async def test_water_level_from_geometry(
     await setup_hub(hass)
     await report(hass)
     assert state(hass, WATER_LEVEL) == STATE_UNKNOWN
-    assert state(hass, "sensor.pond_1_distance_to_water") == "30"
     issue = issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE)
     assert issue is not None
     assert issue.translation_placeholders == {

@@ -58,6 +58,9 @@ from .common import (
     setup_hub,
 )
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 CONTROLLER = "pond_controller_4134"
 PROFILE = f"select.{CONTROLLER}_species_profile"
 DO_ALARM = f"binary_sensor.{CONTROLLER}_dissolved_oxygen_alarm"
@@ -114,7 +117,11 @@ async def tick(
 
 
 @pytest.fixture
-async def hub(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> Any:
+async def hub(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    entity_registry_enabled_by_default: None,
+) -> Any:
     """Set up a hub with one controller that reported once (oxygen 6.8 mg/L)."""
     entry = await setup_hub(hass)
     await report(hass)

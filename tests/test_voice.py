@@ -28,6 +28,9 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from .common import ACCEPTED, answer_commands, report, setup_hub
 from .doc_examples import automation
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 TEMPERATURE: Final = "sensor.pond_controller_4134_water_temperature"
 FEED: Final = "button.pond_1_feed"
 

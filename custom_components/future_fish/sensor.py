@@ -151,10 +151,12 @@ CONTROLLER_SENSORS: Final[tuple[FutureFishSensorDescription[ControllerState], ..
         suggested_display_precision=0,
         value_fn=_value(FREE_HEAP),
     ),
+    # Needed to find a controller on the network, rarely: in the diagnostics too.
     FutureFishSensorDescription(
         key=IP_ADDRESS,
         translation_key="ip_address",
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda _, controller: controller.ip_address,
     ),
     FutureFishSensorDescription(
@@ -183,6 +185,8 @@ POND_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
         native_unit_of_measurement=UnitOfLength.CENTIMETERS,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # The Water level shows it until the pond's geometry is set.
+        entity_registry_enabled_default=False,
         suggested_display_precision=0,
         value_fn=_value(Reading.WATER_DISTANCE),
     ),
@@ -211,6 +215,8 @@ POND_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
         key=FEEDINGS_TODAY,
         translation_key=FEEDINGS_TODAY,
         state_class=SensorStateClass.TOTAL_INCREASING,
+        # Feed given today says what matters; the logbook lists every feed.
+        entity_registry_enabled_default=False,
         available_offline=True,
         value_fn=lambda _, pond: pond.feedings_today,
     ),
@@ -283,6 +289,8 @@ DERIVED_SENSORS: Final[tuple[FutureFishSensorDescription[ControllerState], ...]]
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # Last command shows each outcome; the rate is for judging a link over time.
+        entity_registry_enabled_default=False,
         suggested_display_precision=0,
         available_offline=True,
         # The tracker tells about every command state change under this key.

@@ -38,7 +38,6 @@ CONTROLLER = "sensor.pond_controller_4134"
 WATER_LEVEL = "sensor.pond_1_water_level"
 SENSOR_HEIGHT = "number.pond_1_sensor_height"
 TANK_DEPTH = "number.pond_1_tank_depth"
-GEOMETRY_ISSUE = f"missing_geometry_{DEVICE_ID}_pond1"
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -235,18 +234,21 @@ async def test_water_level_from_geometry(
     await setup_hub(hass)
     await report(hass)
     assert state(hass, WATER_LEVEL) == STATE_UNKNOWN
-    issue = issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE)
-    assert issue is not None
-    assert issue.translation_placeholders == {
-        "pond": "Pond 1",
-        "controller": "Pond controller 4134",
-    }
+    assert hass.states.get(WATER_LEVEL).attributes["water_distance"] == 30
+    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    issue_id = f"missing_geometry_{entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
 
     await set_number(hass, SENSOR_HEIGHT, 150)
     assert state(hass, WATER_LEVEL) == STATE_UNKNOWN
     await set_number(hass, TANK_DEPTH, 120)
     assert state(hass, WATER_LEVEL) == "100.0"
-    assert issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE) is None
+    assert "water_distance" not in hass.states.get(WATER_LEVEL).attributes
+    # Pond 2 still lacks its geometry.
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == "1"
 
     send(hass, "sensors", {"data": {"water1": 90}})
     await hass.async_block_till_done()

@@ -40,7 +40,7 @@ from .protocol import (
     split_topic,
     subscription_topic,
 )
-from .repairs import ControllerCapIssue, EntityLimitIssue, GeometryIssues, OfflineIssues
+from .repairs import ControllerCapIssue, EntityLimitIssue, GeometryIssue, OfflineIssues
 from .settings import HubSettings
 from .storage import ControllerStore
 from .thresholds import Thresholds
@@ -84,7 +84,7 @@ class FutureFishHub:
         self.feeding = FeedingRecords(context, self.commands)
         self.offline_issues = OfflineIssues(context)
         self.entity_limit = EntityLimitIssue(context)
-        self.geometry_issues = GeometryIssues(context)
+        self.geometry_issue = GeometryIssue(context)
         self.devices = Devices(
             hass,
             entry.entry_id,
@@ -101,7 +101,7 @@ class FutureFishHub:
             self.entity_limit.async_forget,
         )
         self.devices.forget_pond += (
-            self.geometry_issues.async_forget,
+            self.geometry_issue.async_forget,
             self.thresholds.async_forget,
         )
         self._handlers: dict[MessageKind, Handler] = {
@@ -121,6 +121,7 @@ class FutureFishHub:
         for controller in await self.store.async_load(fresh_since):
             self.devices.add(controller)
         self.presence.async_restore(self.controllers.values(), fresh_since)
+        self.geometry_issue.async_load()
         self.connected = mqtt.is_connected(self.hass)
         self.thresholds.async_load()
         await self.dawn.async_load()
@@ -160,6 +161,7 @@ class FutureFishHub:
         self.thresholds.async_stop()
         self.offline_issues.async_stop()
         self.entity_limit.async_stop()
+        self.geometry_issue.async_stop()
         await self.dawn.async_stop()
         await self.feeding.async_stop()
         for unsubscribe in self._unsubscribe:
@@ -330,7 +332,7 @@ class FutureFishHub:
                 pond, pond.async_apply_readings(readings), now
             )
             if Reading.WATER_DISTANCE in readings:
-                self.geometry_issues.async_check(pond)
+                self.geometry_issue.async_check(pond)
 
     @callback
     def _async_connection_changed(self, connected: bool) -> None:
@@ -343,5 +345,5 @@ class FutureFishHub:
     ) -> None:
         """Set pond settings (checked together), and follow the geometry issue."""
         pond.async_set_settings(settings)
-        self.geometry_issues.async_check(pond)
+        self.geometry_issue.async_check(pond)
         self.store.async_schedule_save()

@@ -169,14 +169,29 @@ CONTROLLER_SENSORS: Final[tuple[FutureFishSensorDescription[ControllerState], ..
     ),
 )
 
+
+def _distance_until_geometry(
+    _: FutureFishHub, pond: PondState
+) -> Mapping[str, Any] | None:
+    """Return the measured distance while the level cannot be computed from it."""
+    distance = pond.values.get(Reading.WATER_DISTANCE)
+    if pond.geometry is not None or distance is None:
+        return None
+    return {Reading.WATER_DISTANCE.value: distance}
+
+
 POND_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
+    # Unknown until the pond's geometry is set, with the distance (cm) until then:
+    # the Distance to water sensor is disabled by default.
     FutureFishSensorDescription(
         key=Reading.WATER_LEVEL,
         translation_key="water_level",
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
+        watched=(Reading.WATER_LEVEL, Reading.WATER_DISTANCE),
         value_fn=_value(Reading.WATER_LEVEL),
+        attributes_fn=_distance_until_geometry,
     ),
     FutureFishSensorDescription(
         key=Reading.WATER_DISTANCE,

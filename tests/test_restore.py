@@ -5,10 +5,10 @@ followed by a new setup; the state machine then still holds the entities'
 `restored` placeholders, as after Home Assistant's own start.
 """
 
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import mqtt
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_FINAL_WRITE,
     EVENT_STATE_CHANGED,
@@ -17,31 +17,26 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
 )
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
+from homeassistant.core import (
+    CoreState,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
 )
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+import pytest
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish.const import DOMAIN
 
-from .common import DEVICE_ID, HEARTBEAT, report, send, setup_hub
+from .common import DEVICE_ID, HEARTBEAT, make_entry, report, send, setup_hub
+from .test_availability import advance
 
 TEMPERATURE = "sensor.pond_controller_4134_water_temperature"
 FEED_LEVEL = "sensor.pond_2_feed_level"
 CONNECTIVITY = "binary_sensor.pond_controller_4134_connectivity"
 TIMEOUT = 60
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let time pass and run what became due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 def record_states(hass: HomeAssistant) -> list[tuple[str, str, dict[str, Any]]]:
@@ -62,8 +57,13 @@ def unavailable(written: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
     return [entity_id for entity_id, state, _ in written if state == STATE_UNAVAILABLE]
 
 
-async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Stop the hub and set it up again from what it stored."""
+async def restart_after(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Let the controller report, then restart the hub `seconds` later."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    await advance(hass, freezer, seconds)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -103,10 +103,7 @@ async def test_a_message_after_the_restart_keeps_it_online(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
     """The restored expiry moves with every message, as before the restart."""
-    entry = await setup_hub(hass)
-    await report(hass)
-    await advance(hass, freezer, 50)
-    await restart(hass, entry)
+    await restart_after(hass, freezer, 50)
 
     send(hass, "heartbeat", HEARTBEAT)
     await advance(hass, freezer, 30)
@@ -146,10 +143,7 @@ async def test_controllers_silent_for_longer_stay_unavailable(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
     """Heard longer ago than the timeout: unavailable, and no stale readings later."""
-    entry = await setup_hub(hass)
-    await report(hass)
-    await advance(hass, freezer, TIMEOUT + 1)
-    await restart(hass, entry)
+    await restart_after(hass, freezer, TIMEOUT + 1)
 
     assert hass.states.get(TEMPERATURE).state == STATE_UNAVAILABLE
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
@@ -168,7 +162,8 @@ async def test_readings_are_saved_in_batches(
     hass_storage: dict[str, Any],
 ) -> None:
     """Messages are written every few minutes and when Home Assistant stops."""
-    entry = await setup_hub(hass)
+    # Online for the whole test: an offline controller is stored without last_seen.
+    entry = await setup_hub(hass, make_entry(heartbeat_timeout=3600))
     key = f"{DOMAIN}.{entry.entry_id}"
 
     def saved() -> dict[str, Any]:
@@ -194,3 +189,41 @@ async def test_readings_are_saved_in_batches(
     await hass.async_block_till_done()
     assert saved()["last_seen"] == "2026-05-01T12:05:10+00:00"
     assert saved()["readings"]["temperature"] == 27.5
+
+
+@pytest.mark.freeze_time("2026-05-01 12:00:00+00:00")
+async def test_home_assistant_stopping_is_no_outage(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_storage: dict[str, Any]
+) -> None:
+    """MQTT disconnects as Home Assistant stops: nothing is written unavailable."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    written = record_states(hass)
+
+    hass.set_state(CoreState.stopping)
+    try:
+        async_dispatcher_send(hass, mqtt.MQTT_CONNECTION_STATE, False)
+        hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+        await hass.async_block_till_done()
+    finally:
+        hass.set_state(CoreState.running)
+
+    assert unavailable(written) == []
+    saved = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]["controllers"]
+    assert saved[DEVICE_ID]["last_seen"] == "2026-05-01T12:00:00+00:00"
+
+
+@pytest.mark.freeze_time("2026-05-01 12:00:00+00:00")
+async def test_a_controller_that_went_offline_stays_offline(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Offline by its own status just before the restart: not brought back."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    send(hass, "status", "offline")
+    await hass.async_block_till_done()
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(CONNECTIVITY).state == STATE_OFF
+    assert hass.states.get(TEMPERATURE).state == STATE_UNAVAILABLE

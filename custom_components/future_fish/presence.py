@@ -78,6 +78,11 @@ class Presence:
         self, connected: bool, controllers: Iterable[ControllerState]
     ) -> None:
         """Follow the broker: without it no controller can be known to be online."""
+        if not connected and self.hass.is_stopping:
+            # Home Assistant disconnects on its way down: no controller went
+            # offline, and writing them unavailable would leave a gap in every
+            # history and trigger automations at each restart.
+            return
         if connected:
             LOGGER.info(
                 "MQTT connection restored: Future Fish controllers return as they report"

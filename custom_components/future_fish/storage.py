@@ -36,8 +36,9 @@ class StoredController(TypedDict):
     ponds: dict[str, dict[str, float]]
     # Limits and species profile; missing in files written before alarms existed.
     settings: NotRequired[dict[str, float | str]]
-    # What it last reported, and when it was last heard (ISO 8601); missing in files
-    # written before readings were kept.
+    # What it last reported, and when it was last heard (ISO 8601) while it was
+    # still online (None once it went offline, so a restart does not bring it back);
+    # missing in files written before readings were kept.
     last_seen: NotRequired[str | None]
     ip_address: NotRequired[str | None]
     readings: NotRequired[dict[str, Value]]
@@ -143,7 +144,7 @@ def _restore(
 
 def _stored(controller: ControllerState) -> StoredController:
     ponds: Mapping[int, PondState] = controller.ponds
-    last_seen = controller.last_seen
+    last_seen = controller.last_seen if controller.online else None
     return {
         "topic_id": controller.topic_id,
         "device_name": controller.device_name,

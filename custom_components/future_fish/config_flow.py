@@ -61,7 +61,7 @@ from .const import (
     MIN_HEARTBEAT_TIMEOUT,
     MIN_MAX_CONTROLLERS,
 )
-from .context import DISCOVERED_STARTUPS, DiscoveredMessage
+from .context import hand_over_discovery
 from .protocol import (
     PLAUSIBLE_RANGES,
     MessageKind,
@@ -480,9 +480,7 @@ class FutureFishConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             # The hub set up for the new entry handles this startup first, so the
             # controller is there without waiting for its next message.
-            self.hass.data.setdefault(DISCOVERED_STARTUPS, {})[self._discovered] = (
-                DiscoveredMessage.from_discovery(self._discovery_info)
-            )
+            hand_over_discovery(self.hass, self._discovered, self._discovery_info)
             return self._async_create_hub(self._discovered, DEFAULT_HEARTBEAT_TIMEOUT)
         self._set_confirm_only()
         return self.async_show_form(

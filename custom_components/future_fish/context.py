@@ -56,3 +56,17 @@ class HubContext:
     is_connected: Callable[[], bool]
     # Save the hub's stored controllers soon (batched).
     schedule_save: Callable[[], None]
+
+
+def hand_over_discovery(
+    hass: HomeAssistant, prefix: str, info: MqttServiceInfo
+) -> None:
+    """Keep what a confirmed discovery flow saw for the hub of `prefix` it creates."""
+    hass.data.setdefault(DISCOVERED_STARTUPS, {})[prefix] = (
+        DiscoveredMessage.from_discovery(info)
+    )
+
+
+def take_discovery(hass: HomeAssistant, prefix: str) -> DiscoveredMessage | None:
+    """Return, once, what a discovery flow handed over to the hub of `prefix`."""
+    return hass.data.get(DISCOVERED_STARTUPS, {}).pop(prefix, None)

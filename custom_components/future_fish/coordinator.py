@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from .ammonia import async_judged_readings
 from .commands import CommandTracker
 from .const import SUBSCRIBE_QOS
-from .context import DISCOVERED_STARTUPS, DiscoveredMessage, HubContext
+from .context import DiscoveredMessage, HubContext, take_discovery
 from .dawn import DawnForecaster
 from .devices import Devices
 from .feeding import FeedingRecords
@@ -129,7 +129,7 @@ class FutureFishHub:
         await self.feeding.async_load()
 
     async def async_start(self) -> None:
-        """Subscribe to every controller's messages with a handful of wildcards."""
+        """Subscribe with a handful of wildcards; then a discovery's startup, if any."""
         # Every platform has offered the known controllers' entities by now.
         self.entity_limit.async_check(self.controllers.values())
         for kind in (*self._handlers, MessageKind.STATUS):
@@ -149,10 +149,10 @@ class FutureFishHub:
             )
         )
         self._unsubscribe.append(self.offline_issues.async_start())
-        # The startup a confirmed discovery flow saw: its controller is there at once.
-        if discovered := self.hass.data.get(DISCOVERED_STARTUPS, {}).pop(
-            self.prefix, None
-        ):
+        # The broker may have (dis)connected since async_load, before anyone listened.
+        if (connected := mqtt.is_connected(self.hass)) is not self.connected:
+            self._async_connection_changed(connected)
+        if (discovered := take_discovery(self.hass, self.prefix)) is not None:
             self._async_handle_message(discovered)
 
     async def async_stop(self) -> None:

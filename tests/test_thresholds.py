@@ -346,33 +346,50 @@ async def test_unknown_while_the_value_is(
     assert state.attributes["value"] == 12.5
 
 
-async def test_unknown_again_after_a_restart(
+async def test_alarms_show_the_same_after_a_restart(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
-    """After a reload the alarm is unknown until readings decide, then on again.
+    """A reload keeps an alarm on, fires no event again, and it turns off as before.
 
-    The controller itself comes back at once with its last readings (it was heard
-    within the timeout); the alarm's debounce starts afresh.
+    The controller was heard within the timeout, so its alarms come back with it.
     """
     entry = await setup_hub(hass)
     await report(hass)
     events = async_capture_events(hass, EVENT_THRESHOLD)
     await set_limit(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0)
-    assert current(hass, DO_ALARM).state == STATE_ON
+    on = current(hass, DO_ALARM)
+    assert on.state == STATE_ON
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert current(hass, DO_ALARM).state == STATE_UNKNOWN
+    again = current(hass, DO_ALARM)
+    assert again.state == STATE_ON
+    assert again.attributes == on.attributes
+    await readings(hass, 4.0)
+    assert [event.data["state"] for event in events] == ["on"]
+    await readings(hass, 6.0)
+    assert current(hass, DO_ALARM).state == STATE_OFF
+    assert [event.data["state"] for event in events] == ["on", "off"]
+
+
+async def test_alarms_of_a_silent_controller_start_unknown(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
+) -> None:
+    """Heard longer ago than the timeout: its alarms are decided afresh."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    await set_limit(hass, DO_LOWER, 5)
+    await readings(hass, 4.0, 4.0, 4.0)
+    freezer.tick(timedelta(minutes=2))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
     send(hass, "startup", STARTUP)
     await hass.async_block_till_done()
     assert current(hass, DO_ALARM).state == STATE_UNKNOWN
-    await readings(hass, 4.0, 4.0)
-    assert current(hass, DO_ALARM).state == STATE_UNKNOWN
-    await readings(hass, 4.0)
+    await readings(hass, 4.0, 4.0, 4.0)
     assert current(hass, DO_ALARM).state == STATE_ON
-    # Started again, as far as Home Assistant can tell.
-    assert [event.data["state"] for event in events] == ["on", "on"]
 
 
 # --- limits and profiles --------------------------------------------------------------------------

@@ -123,7 +123,7 @@ class FutureFishHub:
         self.presence.async_restore(self.controllers.values(), fresh_since)
         self.geometry_issue.async_load()
         self.connected = mqtt.is_connected(self.hass)
-        self.thresholds.async_load()
+        self.thresholds.async_load(self.store.take_restored_alarms())
         await self.dawn.async_load()
         # After the ponds: their feeding totals are kept on them.
         await self.feeding.async_load()

@@ -12,8 +12,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .alarms import AlarmState, Bound
 from .const import DOMAIN
-from .models import SPECIES_PROFILE, ControllerState, PondState, Value
+from .models import SPECIES_PROFILE, ControllerState, Observable, PondState, Value
 from .species import Profile
 
 STORAGE_VERSION: Final = 1
@@ -23,6 +24,15 @@ STORAGE_SAVE_DELAY: Final = 10
 # when Home Assistant stops (Home Assistant writes pending saves then), so a restart
 # finds the last ones and a crash loses at most this much.
 READINGS_SAVE_DELAY: Final = 300
+
+
+class StoredAlarm(TypedDict):
+    """What an alarm showed (see alarms.AlarmState)."""
+
+    is_on: bool
+    bound: str | None
+    value: float | None
+    since: str | None
 
 
 class StoredController(TypedDict):
@@ -43,6 +53,9 @@ class StoredController(TypedDict):
     ip_address: NotRequired[str | None]
     readings: NotRequired[dict[str, Value]]
     pond_readings: NotRequired[dict[str, dict[str, Value]]]
+    # What its and its ponds' alarms showed, by reading (unknown ones left out).
+    alarms: NotRequired[dict[str, StoredAlarm]]
+    pond_alarms: NotRequired[dict[str, dict[str, StoredAlarm]]]
 
 
 class StoredData(TypedDict):
@@ -67,6 +80,9 @@ class ControllerStore:
         self._controllers = controllers
         # Whether a write is scheduled: a message then costs no more than this test.
         self._pending = False
+        # What the alarms of controllers heard within the timeout showed, by owner,
+        # until the alarms exist to show it again (see Thresholds.async_load).
+        self._restored_alarms: dict[Observable, dict[str, AlarmState]] = {}
 
     async def async_load(self, fresh_since: datetime) -> list[ControllerState]:
         """Return the controllers known before the restart, offline.
@@ -76,9 +92,14 @@ class ControllerStore:
         """
         stored = await self._store.async_load()
         return [
-            _restore(device_id, saved, fresh_since)
+            _restore(device_id, saved, fresh_since, self._restored_alarms)
             for device_id, saved in (stored["controllers"] if stored else {}).items()
         ]
+
+    def take_restored_alarms(self) -> dict[Observable, dict[str, AlarmState]]:
+        """Return, once, what the alarms of the restored controllers showed."""
+        alarms, self._restored_alarms = self._restored_alarms, {}
+        return alarms
 
     @callback
     def async_schedule_save(self) -> None:
@@ -113,7 +134,10 @@ class ControllerStore:
 
 
 def _restore(
-    device_id: str, saved: StoredController, fresh_since: datetime
+    device_id: str,
+    saved: StoredController,
+    fresh_since: datetime,
+    alarms: dict[Observable, dict[str, AlarmState]],
 ) -> ControllerState:
     controller = ControllerState(device_id, saved["topic_id"])
     controller.device_name = saved["device_name"]
@@ -139,7 +163,36 @@ def _restore(
         for position, readings in saved.get("pond_readings", {}).items():
             if (known := controller.ponds.get(int(position))) is not None:
                 known.values.update(readings)
+        alarms[controller] = _alarm_states(saved.get("alarms", {}))
+        for position, states in saved.get("pond_alarms", {}).items():
+            if (known := controller.ponds.get(int(position))) is not None:
+                alarms[known] = _alarm_states(states)
     return controller
+
+
+def _alarm_states(saved: Mapping[str, StoredAlarm]) -> dict[str, AlarmState]:
+    return {
+        reading: AlarmState(
+            is_on=alarm["is_on"],
+            bound=None if alarm["bound"] is None else Bound(alarm["bound"]),
+            value=alarm["value"],
+            since=dt_util.parse_datetime(alarm["since"] or ""),
+        )
+        for reading, alarm in saved.items()
+    }
+
+
+def _stored_alarms(owner: Observable) -> dict[str, StoredAlarm]:
+    return {
+        reading: {
+            "is_on": state.is_on,
+            "bound": state.bound,
+            "value": state.value,
+            "since": None if state.since is None else state.since.isoformat(),
+        }
+        for reading, alarm in owner.alarms.items()
+        if (state := alarm.state) is not None
+    }
 
 
 def _stored(controller: ControllerState) -> StoredController:
@@ -161,5 +214,9 @@ def _stored(controller: ControllerState) -> StoredController:
         "readings": controller.readings,
         "pond_readings": {
             str(position): pond.readings for position, pond in ponds.items()
+        },
+        "alarms": _stored_alarms(controller),
+        "pond_alarms": {
+            str(position): _stored_alarms(pond) for position, pond in ponds.items()
         },
     }

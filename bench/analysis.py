@@ -214,6 +214,8 @@ def summarize(
     for name, latency in by_window(result, latencies(result, key_map)).items():
         windows[name]["latency_ms"] = latency
     drain = result["drain"]
+    count = result["controllers"]
+    entity_counts = result.get("entity_counts", {})
     summary: dict[str, Any] = {
         "subject": result["subject"],
         "controllers": result["controllers"],
@@ -223,6 +225,17 @@ def summarize(
         "expected_entities": result["expected_entities"],
         "hubs": result["hubs"],
         "rss_setup": result["rss_setup"],
+        "rss_empty": result.get("rss_empty"),
+        "rss_settled": result.get("rss_settled"),
+        # What a controller adds, against the same subject without a fleet.
+        "rss_per_controller": (result["rss_settled"] - result["rss_empty"]) / count
+        if "rss_settled" in result and "rss_empty" in result
+        else math.nan,
+        "entity_counts": entity_counts,
+        "enabled_per_controller": entity_counts.get("enabled", 0) / count
+        if entity_counts
+        else math.nan,
+        "restart": result.get("restart"),
         "windows": windows,
         "idle_cpu_percent": idle["cpu_percent"],
         "throughput": drain["controller_messages"] / drain["seconds"]

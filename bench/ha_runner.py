@@ -66,9 +66,10 @@ logger:
 bench_probe:
   settings: {probe}
 {extra}"""
-_CEILING_YAML = """
-bench_ceiling:
-  settings: {ceiling}
+# The ceiling's and the floor's settings: configuration.yaml names their file.
+_COMPONENT_YAML = """
+{domain}:
+  settings: {settings}
 """
 
 
@@ -81,8 +82,9 @@ class HaSetup:
     """What one Home Assistant run holds."""
 
     broker_port: int
-    # "future_fish" (with `integration` copied in), "mqtt" (the peer's entities) or
-    # None (the ceiling, which has no entities).
+    # "future_fish" (with `integration` copied in), "mqtt" (the peer's entities),
+    # "bench_floor" (the floor's states, without registry entries) or None (the
+    # ceiling, which has no entities).
     entity_platform: str | None
     expected_entities: int
     latency_unique_ids: list[str]
@@ -94,6 +96,7 @@ class HaSetup:
     future_fish_options: dict[str, Any] = field(default_factory=dict)
     command_ponds: list[str] = field(default_factory=list)
     ceiling: dict[str, Any] | None = None
+    floor: dict[str, Any] | None = None
 
 
 def _entry(domain: str, **kwargs: Any) -> ConfigEntry:
@@ -193,11 +196,16 @@ def prepare(config_dir: Path, setup: HaSetup) -> Path:
         )
     )
     extra = ""
-    if setup.ceiling is not None:
-        shutil.copytree(COMPONENTS / "bench_ceiling", components / "bench_ceiling")
-        ceiling = config_dir / "ceiling.json"
-        ceiling.write_text(json.dumps(setup.ceiling))
-        extra = _CEILING_YAML.format(ceiling=ceiling)
+    for domain, settings in (
+        ("bench_ceiling", setup.ceiling),
+        ("bench_floor", setup.floor),
+    ):
+        if settings is None:
+            continue
+        shutil.copytree(COMPONENTS / domain, components / domain)
+        path = config_dir / f"{domain}.json"
+        path.write_text(json.dumps(settings))
+        extra += _COMPONENT_YAML.format(domain=domain, settings=path)
     recorder = "".join(f"\n      - {event}" for event in setup.recorder_exclude)
     if recorder:
         recorder = f"\n  exclude:\n    event_types:{recorder}"
@@ -213,7 +221,7 @@ class HomeAssistant:
     def __init__(self, config_dir: Path, sock: Path) -> None:
         """Start `python -m homeassistant` on `config_dir`."""
         self.config_dir = config_dir
-        self._sock_path = sock
+        self.sock_path = sock
         self._sock: socket.socket | None = None
         self._reader: Any = None
         self.started = time.time()
@@ -246,7 +254,7 @@ class HomeAssistant:
                 )
             try:
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.connect(str(self._sock_path))
+                sock.connect(str(self.sock_path))
             except OSError:
                 sock.close()
                 if time.monotonic() > deadline:

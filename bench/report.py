@@ -18,13 +18,26 @@ import paho.mqtt
 
 from tools.broker import find_mosquitto
 
-SUBJECTS = ("future_fish", "peer", "ceiling")
+SUBJECTS = ("future_fish", "peer", "ceiling", "floor")
 NAMES = {
     "future_fish": "Future Fish",
     "peer": "MQTT discovery peer",
     "ceiling": "bare callback",
+    "floor": "writing floor",
 }
-COLORS = {"future_fish": "tab:blue", "peer": "tab:orange", "ceiling": "tab:gray"}
+COLORS = {
+    "future_fish": "tab:blue",
+    "peer": "tab:orange",
+    "ceiling": "tab:gray",
+    "floor": "tab:green",
+}
+# Against which subjects the tables give Future Fish's ratio, and how they say it.
+RATIOS = (("peer", "FF / peer"), ("ceiling", "FF / ceiling"), ("floor", "FF / floor"))
+# The writing floor's goals (issue 12): Future Fish's figure at most (CPU, p99) or
+# at least (throughput) this multiple of the floor's.
+FLOOR_CPU = 1.25
+FLOOR_THROUGHPUT = 0.8
+FLOOR_P99 = 1.5
 RATE_WINDOWS = (("deployed", "deployed rates"), ("tenx", "10x the deployed rates"))
 WINDOW_NAMES = dict(RATE_WINDOWS) | {"heartbeats": "heartbeats only", "idle": "idle"}
 
@@ -88,21 +101,6 @@ def _get(run: Mapping[str, Any] | None, *path: str) -> float:
     return math.nan if value is None else float(value)
 
 
-def rss_per_controller(
-    runs: Mapping[tuple[str, int], Mapping[str, Any]], subject: str, count: int
-) -> float:
-    """Return the resident memory a controller adds (bytes), against the smallest run.
-
-    The slope between the smallest fleet of the same subject and this one, at the
-    same point of the run (after setup), so Home Assistant's own memory cancels out.
-    """
-    sizes = sorted(size for (name, size) in runs if name == subject)
-    if not sizes or count == sizes[0]:
-        return math.nan
-    base = runs[subject, sizes[0]]["rss_setup"]
-    return (runs[subject, count]["rss_setup"] - base) / (count - sizes[0])
-
-
 @dataclass(frozen=True)
 class Row:
     """One line of a results table."""
@@ -126,10 +124,8 @@ def _ratio(top: float, bottom: float) -> str:
     return f"{top / bottom:.2f}"
 
 
-def rows_for(
-    runs: Mapping[tuple[str, int], Mapping[str, Any]], count: int
-) -> list[Row]:
-    """Return the rows of the table for one fleet size."""
+def rows_for() -> list[Row]:
+    """Return the rows of the table of a fleet size."""
 
     def window(name: str, *path: str) -> Callable[[Mapping[str, Any] | None], float]:
         return lambda run: _get(run, "windows", name, *path)
@@ -150,6 +146,12 @@ def rows_for(
             1,
         ),
         Row("entities", lambda r: _get(r, "expected_entities"), ratio=False),
+        Row(
+            "enabled entities per controller (two ponds)",
+            lambda r: _get(r, "enabled_per_controller"),
+            1,
+            False,
+        ),
         Row(
             "topic prefixes (one Future Fish hub each)",
             lambda r: math.nan if r is None else len(r["hubs"]),
@@ -213,16 +215,33 @@ def rows_for(
         ),
         Row("idle CPU (%)", lambda r: _get(r, "idle_cpu_percent"), 2),
         Row(
-            "resident memory after setup (MiB)", lambda r: _get(r, "rss_setup") / 2**20
+            "resident memory without a fleet (MiB)",
+            lambda r: _get(r, "rss_empty") / 2**20,
+        ),
+        Row(
+            "resident memory after setup, recorder caught up (MiB)",
+            lambda r: _get(r, "rss_settled") / 2**20,
         ),
         Row(
             "resident memory per controller (KiB)",
-            lambda r: (
-                math.nan
-                if r is None
-                else rss_per_controller(runs, r["subject"], count) / 1024
-            ),
+            lambda r: _get(r, "rss_per_controller") / 1024,
             1,
+        ),
+        Row("restart: stopping (s)", lambda r: _get(r, "restart", "stop_s"), 1),
+        Row(
+            "restart: start until every entity available again (s)",
+            lambda r: _get(r, "restart", "available_s"),
+            1,
+        ),
+        Row(
+            "restart: unavailable states written while stopping",
+            lambda r: _get(r, "restart", "unavailable_stopping"),
+            ratio=False,
+        ),
+        Row(
+            "restart: unavailable states written while starting",
+            lambda r: _get(r, "restart", "unavailable_starting"),
+            ratio=False,
         ),
         Row(
             "bridge CPU ms per 1000 messages (deployed; outside HA)",
@@ -251,16 +270,21 @@ def table(results: Mapping[str, Any], count: int) -> list[str]:
     """Return the markdown table of one fleet size."""
     runs = _runs(results)
     lines = [
-        "| | Future Fish | MQTT discovery peer | bare callback | FF / peer | FF / ceiling |",
-        "|---|---:|---:|---:|---:|---:|",
+        (
+            f"| | {' | '.join(NAMES[s] for s in SUBJECTS)} | "
+            f"{' | '.join(label for _, label in RATIOS)} |"
+        ),
+        "|---|" + "---:|" * (len(SUBJECTS) + len(RATIOS)),
     ]
-    rows = rows_for(runs, count)
+    rows = rows_for()
     for index, row in enumerate(rows):
         if not row.label:
             continue
         values = [row.value(runs.get((subject, count))) for subject in SUBJECTS]
         cells = [_fmt(v, row.digits) for v in values]
-        ratios = [_ratio(values[0], values[1]), _ratio(values[0], values[2])]
+        ratios = [
+            _ratio(values[0], values[SUBJECTS.index(other)]) for other, _ in RATIOS
+        ]
         if index + 1 < len(rows) and not rows[index + 1].label:
             # A p50 / p99 pair in one cell.
             second = [rows[index + 1].value(runs.get((s, count))) for s in SUBJECTS]
@@ -275,7 +299,7 @@ def table(results: Mapping[str, Any], count: int) -> list[str]:
                 )
             ]
         if not row.ratio:
-            ratios = ["", ""]
+            ratios = [""] * len(RATIOS)
         lines.append(f"| {row.label} | {' | '.join(cells)} | {' | '.join(ratios)} |")
     return lines
 
@@ -359,14 +383,17 @@ def goals(results: Mapping[str, Any]) -> list[tuple[str, list[Check]]]:
                     f"{rows:.0f} recorder rows",
                 )
             )
-    largest = max((c for c in sizes if c >= 1000), default=None)
-    setup: list[Check] = []
-    if largest is not None:
-        ff = runs.get(("future_fish", largest))
-        a = _get(ff, "setup_s")
-        b = _get(runs.get(("peer", largest)), "setup_s")
-        if not (math.isnan(a) or math.isnan(b)):
-            setup.append(Check(_controllers(largest), a < b, f"{a:.1f} vs {b:.1f} s"))
+    setup = [
+        _compare(
+            runs,
+            count,
+            ("setup_s",),
+            "peer",
+            met=lambda a, b: a < b,
+            unit="{:.1f} s",
+        )
+        for count in sizes
+    ]
     return [
         ("CPU per 1000 messages at most half of the MQTT-discovery peer's", cpu),
         ("Sustained throughput at least half of the bare-callback ceiling", throughput),
@@ -375,7 +402,152 @@ def goals(results: Mapping[str, Any]) -> list[tuple[str, list[Check]]]:
             "Zero state writes and recorder rows from heartbeats that change nothing",
             heartbeats,
         ),
-        ("Setup of 1000 controllers faster than the peer's", setup),
+        ("Setup faster than the peer's at every fleet size", _measured(setup)),
+        *floor_goals(runs, sizes),
+        *restart_goals(runs, sizes),
+    ]
+
+
+def _compare(
+    runs: Mapping[tuple[str, int], Mapping[str, Any]],
+    count: int,
+    path: Sequence[str],
+    other: str,
+    *,
+    met: Callable[[float, float], bool],
+    unit: str,
+    where: str | None = None,
+) -> Check:
+    """Compare Future Fish's figure at `path` with `other`'s at one fleet size."""
+    a = _get(runs.get(("future_fish", count)), *path)
+    b = _get(runs.get((other, count)), *path)
+    where = where or _controllers(count)
+    if math.isnan(a) or math.isnan(b):
+        return Check(where, None, "")
+    return Check(
+        where,
+        met(a, b),
+        f"{unit.format(a)} vs {unit.format(b)} (ratio {_ratio(a, b)})",
+    )
+
+
+def _measured(checks: Iterable[Check]) -> list[Check]:
+    return [check for check in checks if check.met is not None]
+
+
+def floor_goals(
+    runs: Mapping[tuple[str, int], Mapping[str, Any]], sizes: Sequence[int]
+) -> list[tuple[str, list[Check]]]:
+    """Check Future Fish against the writing floor (issue 12)."""
+    cpu = [
+        _compare(
+            runs,
+            count,
+            ("windows", name, "net_cpu_ms_per_1000"),
+            "floor",
+            met=lambda a, b: a <= FLOOR_CPU * b,
+            unit="{:,.0f} ms",
+            where=f"{_controllers(count)}, {label}",
+        )
+        for count in sizes
+        for name, label in RATE_WINDOWS
+    ]
+    throughput = [
+        _compare(
+            runs,
+            count,
+            ("throughput",),
+            "floor",
+            met=lambda a, b: a >= FLOOR_THROUGHPUT * b,
+            unit="{:,.0f} msg/s",
+        )
+        for count in sizes
+    ]
+    latency = [
+        _compare(
+            runs,
+            count,
+            ("windows", "deployed", "latency_ms", "p99"),
+            "floor",
+            met=lambda a, b: a <= FLOOR_P99 * b,
+            unit="{:.1f} ms",
+        )
+        for count in sizes
+    ]
+    return [
+        (
+            f"CPU per 1000 messages at most {FLOOR_CPU:g}x the writing floor's",
+            _measured(cpu),
+        ),
+        (
+            f"Backlog throughput at least {FLOOR_THROUGHPUT:g}x the writing floor's",
+            _measured(throughput),
+        ),
+        (
+            (
+                f"p99 latency at the deployed rates at most {FLOOR_P99:g}x the "
+                "writing floor's"
+            ),
+            _measured(latency),
+        ),
+    ]
+
+
+def restart_goals(
+    runs: Mapping[tuple[str, int], Mapping[str, Any]], sizes: Sequence[int]
+) -> list[tuple[str, list[Check]]]:
+    """Check Future Fish's restart: no blank, and back sooner than the peer."""
+    blank: list[Check] = []
+    for count in sizes:
+        restart = (runs.get(("future_fish", count)) or {}).get("restart")
+        if restart is None:
+            continue
+        stopping = restart["unavailable_stopping"]
+        starting = restart["unavailable_starting"]
+        blank.append(
+            Check(
+                _controllers(count),
+                stopping + starting == 0,
+                f"{stopping:,} while stopping, {starting:,} while starting",
+            )
+        )
+    back = [
+        _compare(
+            runs,
+            count,
+            ("restart", "available_s"),
+            "peer",
+            met=lambda a, b: a < b,
+            unit="{:.1f} s",
+        )
+        for count in sizes
+    ]
+    return [
+        (
+            (
+                "After a restart, no `unavailable` state written for controllers "
+                "that were online"
+            ),
+            blank,
+        ),
+        (
+            "After a restart, every entity available again sooner than the peer's",
+            _measured(back),
+        ),
+    ]
+
+
+def goal_results(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the goals with their verdicts and checks, for results.json."""
+    return [
+        {
+            "goal": title,
+            "verdict": _verdict(checks).replace("*", ""),
+            "checks": [
+                {"where": c.where, "met": c.met, "detail": c.detail} for c in checks
+            ],
+        }
+        for title, checks in goals(results)
     ]
 
 
@@ -530,9 +702,9 @@ def _split_lines(results: Mapping[str, Any]) -> list[str]:
             f"and a hub per prefix: here as few groups as hold at most {per_hub} "
             f"controllers each ({per_hub * enabled / limit:.0%} of the limit, {why}). "
             f"{sizes}. The controllers "
-            f"publish under these prefixes for all three subjects; the peer's bridge "
-            f"and the ceiling subscribe under every one of them, the ceiling to the "
-            f"topics the hubs subscribe to."
+            f"publish under these prefixes for every subject; the peer's bridge, "
+            f"the ceiling and the floor subscribe under every one of them, the "
+            f"ceiling and the floor to the topics the hubs subscribe to."
         )
     ]
 
@@ -557,13 +729,29 @@ def _plan_lines(results: Mapping[str, Any]) -> list[str]:
         (
             f"- Steady windows, each after {plan['settle_s']:g} s of settling: at most "
             f"{plan['deployed_s']:g} s at the deployed rates, {plan['tenx_s']:g} s at "
-            f"10x and {plan['heartbeat_s']:g} s of heartbeats only at 10x, shortened "
+            f"10x and {plan['heartbeat_s']:g} s of heartbeats only at 10x (Future "
+            "Fish and the peer: the ceiling writes nothing, the floor what Future "
+            "Fish wrote), shortened "
             f"to what holds about {plan['window_messages']:,} controller messages but "
-            f"not below half of that ({_window_lengths(results)}); "
+            "not below half of that, and to half where even the longest would hold "
+            f"less than a tenth of them ({_window_lengths(results)}); "
             f"{plan['idle_s']:g} s idle; a backlog of {plan['burst']:,} controller "
-            f"messages; {plan['commands']} feed commands."
+            f"messages; {plan['commands']} feed commands; the calibration traced "
+            f"{plan['trace_s']:g} s of {results['floor']['traced']['controllers']} "
+            f"controllers at 10x for the floor ({_traced(results)})."
         ),
     ]
+
+
+def _traced(results: Mapping[str, Any]) -> str:
+    """Say what the floor writes per message shape, from the calibration's trace."""
+    floor = results["floor"]
+    messages = floor["traced"]["messages"]
+    return "; ".join(
+        f"{name}: {messages[name]} messages, {shape['per_direct']:.2f} derived "
+        f"states per reading changed, {shape['per_message']:.2f} per message"
+        for name, shape in floor["shapes"].items()
+    )
 
 
 def _window_lengths(results: Mapping[str, Any]) -> str:
@@ -595,8 +783,11 @@ def document(results: Mapping[str, Any], images: Sequence[str]) -> str:
             "discovery devices with one entity per value, the same number and kinds of "
             "entities as Future Fish, and per-entity state topics; heartbeats feed MQTT "
             "availability; (3) the **ceiling**: a bare `mqtt.async_subscribe` callback on "
-            "Future Fish's topics that does no work. Generated by `scripts/bench`; "
-            "method below."
+            "Future Fish's topics that does no work; (4) the **writing floor**: a bare "
+            "callback on the same topics that writes, with `hass.states.async_set`, as "
+            "many states per message as Future Fish changes, to as many entities with "
+            "Future Fish's attributes: what any integration showing these readings "
+            "must pay. Generated by `scripts/bench`; method below."
         ),
         "",
         "## Goals",
@@ -651,10 +842,10 @@ def document(results: Mapping[str, Any], images: Sequence[str]) -> str:
             "starts on its fresh configuration, so every device and entity is created, "
             "as on the day a farm is added; the time runs from starting the process "
             "until every expected entity is available (the ceiling: until every "
-            "controller was heard). Future Fish shows a controller once it has said who it "
-            "is, so it waits for a heartbeat (up to 20 s) and for the ponds' first sensors "
-            "message (up to 30 s); the peer's retained discovery configs and availability "
-            "are there at once. Then, before any window, Home Assistant has to settle: "
+            "controller was heard; the floor writes its entities at its setup). How "
+            "soon a subject shows a new controller is up to it; the peer's retained "
+            "discovery configs and availability are there at once. Then, before any "
+            "window, Home Assistant has to settle: "
             "to have started, written its device and entity registries (10 s after "
             "their last change), and the recorder to have worked off the setup's "
             "events (two registry events and a first state per entity) and committed "
@@ -686,8 +877,46 @@ def document(results: Mapping[str, Any], images: Sequence[str]) -> str:
             "first to its last handled message gives controller messages per second."
         ),
         (
-            "- **Memory:** resident memory after setup; per controller, the slope between "
-            "the smallest fleet and this one."
+            "- **Writing floor:** a calibration run of Future Fish with a few "
+            "controllers at 10x lists the first one's entities (enabled and available "
+            "ones become the floor's, with their attributes) and traces, for every "
+            "message, which states Future Fish changed while handling it. The floor parses each message, "
+            "writes each field that Future Fish shows as an entity (the peer's "
+            "mapping) when it differs from what the entity shows, the value as sent; "
+            "then, per message shape (kind, and for sensors messages the keys of "
+            "`data`), new values to the entities no field maps to that Future Fish "
+            "changed for that shape (derived values such as un-ionised ammonia), in "
+            "the order it changed them and as many per reading written as Future "
+            "Fish did (per message for a shape whose readings never changed). "
+            "No entity objects, no registry entries."
+        ),
+        (
+            "- **Restart (not the ceiling, which has no entity to be unavailable):** "
+            "last in a run, with the fleet restarted at the deployed "
+            "rates (every controller just heard), Home Assistant is stopped (SIGTERM, "
+            "waiting until it has exited, so the subject and the recorder finish "
+            "their writes) and started again on the same configuration. *Stopping:* "
+            "from the stop request until the process exited. *Available again:* from "
+            "the new process's start until every expected entity is available. "
+            "*Unavailable states written:* while "
+            "stopping, the recorder's `states` rows of the subject's entities with "
+            "state `unavailable` and `last_updated_ts` from the stop request on; while "
+            "starting, the probe's count of the subject's `state_changed` events to "
+            "`unavailable` (the entity's first state after the start included, e.g. "
+            "the registry's placeholder for an entity not yet set up) from the probe's "
+            "setup, before any subject's, until every entity was available and Home "
+            "Assistant had started, plus 2 s."
+        ),
+        (
+            "- **Memory:** resident memory (VmRSS) of the Home Assistant process. "
+            "Without a fleet: a Home Assistant of its own with the subject set up and "
+            "no controller, once started and its recorder committed, just before the "
+            "run. After setup: once the recorder has caught up. Per controller: the "
+            "difference divided by the controllers; with one controller, mostly noise."
+        ),
+        (
+            "- **Enabled entities per controller:** the subject's enabled entities "
+            "(the floor's: its states) after setup, divided by the controllers."
         ),
         (
             "- **State writes and recorder rows:** the probe's counts of the subject's "

@@ -1,8 +1,9 @@
-"""`scripts/bench`: Future Fish, the MQTT-discovery peer and the bare callback ceiling.
+"""`scripts/bench`: Future Fish, the MQTT-discovery peer, the ceiling and the floor.
 
 Runs every subject with every fleet size on this machine, one after the other, each
 on a fresh broker and a fresh Home Assistant, then writes docs/benchmarks.md, its
-plots and the raw figures (docs/benchmarks/results.json).
+plots and the raw figures (docs/benchmarks/results.json), the goals' verdicts
+included.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFI
 from . import analysis, report
 from .processes import raise_keyboard_interrupt_on_sigterm
 from .session import (
+    CALIBRATION_CONTROLLERS,
     LATENCY_FIELDS,
     SUBJECT_NAMES,
     SUBJECTS,
@@ -82,7 +84,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run of about four minutes: 20 controllers, short windows",
+        help="a smoke run of about six minutes: 20 controllers, short windows, "
+        "every measurement",
     )
     parser.add_argument(
         "--controllers-per-hub",
@@ -98,12 +101,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="let the recorder leave out device and entity registry events, which "
         "only the setup fires (two per entity): it then catches up with a setup of "
         "1000 controllers in one to two minutes instead of three to four, and a full "
-        "run takes about 22 minutes instead of 27; the method says so",
+        "run takes about 30 minutes instead of 35 (estimates); the method says so",
     )
     parser.add_argument(
         "--ref",
         default="HEAD",
-        help="the git commit whose custom_components/future_fish is measured",
+        help="the git commit whose custom_components/future_fish is measured; the "
+        "results name the last commit up to it that changed that directory",
     )
     parser.add_argument(
         "--worktree",
@@ -137,11 +141,14 @@ def make_plan(args: argparse.Namespace) -> Plan:
             idle_s=2.0,
             burst=2000,
             commands=5,
+            trace_s=10.0,
             per_hub=args.controllers_per_hub,
             registry_events=args.registry_events,
             keep=args.keep,
         )
-    deployed = args.duration or 30.0
+    # 24 s rather than 30: room for the floor subject and the restarts in about
+    # the same time; 100 controllers still send some 280 messages in it.
+    deployed = args.duration or 24.0
     return Plan(
         sizes=args.controllers or (1, 100, 1000),
         rates=args.rates,
@@ -157,6 +164,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
         # Home Assistant is frozen; large enough to take a few seconds to drain.
         burst=5000,
         commands=20,
+        # About 20 sensors messages and 15 heartbeats of one controller at 10x.
+        trace_s=30.0,
         per_hub=args.controllers_per_hub,
         registry_events=args.registry_events,
         keep=args.keep,
@@ -164,17 +173,32 @@ def make_plan(args: argparse.Namespace) -> Plan:
 
 
 def extract_integration(args: argparse.Namespace, workroot: Path) -> tuple[Path, str]:
-    """Copy the integration to measure; return its directory and a description."""
+    """Copy the integration to measure; return its directory and its commit.
+
+    The commit is the last one up to `--ref` that changed the integration, so that
+    results of a later commit that changed only e.g. the benchmark name the code
+    they measured.
+    """
     source = ROOT / "custom_components" / "future_fish"
     if args.worktree:
         return source, "working tree"
     commit = subprocess.run(  # noqa: S603 - git with our arguments
-        ["git", "rev-parse", "--verify", f"{args.ref}^{{commit}}"],  # noqa: S607
+        [  # noqa: S607
+            "git",
+            "log",
+            "-1",
+            "--format=%H",
+            f"{args.ref}^{{commit}}",
+            "--",
+            "custom_components/future_fish",
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
+    if not commit:
+        raise SystemExit(f"no commit up to {args.ref} changed the integration")
     archive = subprocess.run(  # noqa: S603
         ["git", "archive", commit, "custom_components/future_fish"],  # noqa: S607
         cwd=ROOT,
@@ -230,6 +254,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"per controller with 2 ponds, {len(bench.entities)} in all; "
                 f"up to {bench.per_hub} controllers per hub (topic prefix)"
             )
+            traced = bench.floor["traced"]
+            say(
+                "calibration: the floor writes "
+                + "; ".join(
+                    f"{name}: {plan['per_direct']:.2f} derived states per reading "
+                    f"changed, {plan['per_message']:.2f} per message"
+                    for name, plan in bench.floor["shapes"].items()
+                )
+                + f" ({traced['tied_to_a_message']} of {traced['changed']} state "
+                "changes tied to a message)"
+            )
             number = 0
             for count in plan.sizes:
                 for subject in SUBJECTS:
@@ -256,11 +291,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             "entity_limit": MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY,
             "per_hub": bench.per_hub,
             "per_hub_set": plan.per_hub is not None,
+            "floor": {
+                "shapes": {
+                    name: {
+                        "per_direct": shape["per_direct"],
+                        "per_message": shape["per_message"],
+                        "derived_changes_traced": len(shape["others"]),
+                    }
+                    for name, shape in bench.floor["shapes"].items()
+                },
+                "traced": bench.floor["traced"]
+                | {"controllers": CALIBRATION_CONTROLLERS},
+                "entities_per_controller": len(bench.floor["entities"]),
+            },
             "elapsed_s": elapsed,
             "load": {"start": load_start, "end": os.getloadavg()[0]},
             "runs": summaries,
             "environment": report.environment(),
         }
+        results["goals"] = report.goal_results(results)
     out = args.output
     (out / "benchmarks").mkdir(parents=True, exist_ok=True)
     (out / "benchmarks" / "results.json").write_text(

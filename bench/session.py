@@ -3,6 +3,9 @@
 A run, on a fresh broker and a fresh Home Assistant configuration, with the fleet on
 the topic prefixes `bench.topology` gives its size (one Future Fish hub each):
 
+0. memory without a fleet: Home Assistant with the subject set up but no
+   controller, on a configuration of its own, until it has started and the recorder
+   has committed; its resident memory, then it is stopped;
 1. the fleet (and for the peer, the bridge) runs at the deployed rates before Home
    Assistant starts; its configuration is fresh, so every device and entity is
    created, as on the day a farm is added;
@@ -11,12 +14,19 @@ the topic prefixes `bench.topology` gives its size (one Future Fish hub each):
 3. once Home Assistant has settled (started, registries written, the recorder
    caught up with the setup): idle, the fleet stopped, Home Assistant's own CPU use
    with nothing to do; then steady windows, each after a short settling time: 10x
-   the deployed rates, heartbeats only (10x, sensors off), the deployed rates;
+   the deployed rates, heartbeats only (10x, sensors off; Future Fish and the peer
+   only), the deployed rates;
 4. Future Fish only: feed commands, one at a time, to controllers that answer at
    once;
 5. drain: Home Assistant is frozen (SIGSTOP), a burst of controller messages goes to
    the broker (and through the bridge), Home Assistant is resumed, and the time to
-   handle the whole backlog gives its throughput.
+   handle the whole backlog gives its throughput;
+6. restart (not the ceiling, which has no entities): with the fleet at the
+   deployed rates (every controller just heard), Home Assistant is stopped
+   (SIGTERM, waiting for it to finish) and started again on the same
+   configuration: the `unavailable` states the recorder stored while it stopped,
+   and those the new process wrote until every entity was available again, and
+   how long that took.
 
 Snapshots of the probe's counters, the fleet's and the bridge's at each window's
 ends are kept raw; `analysis` turns them into figures.
@@ -34,6 +44,7 @@ import sqlite3
 import time
 from typing import Any
 
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.helpers.device_registry import EVENT_DEVICE_REGISTRY_UPDATED
 from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.helpers.entity_registry import EVENT_ENTITY_REGISTRY_UPDATED
@@ -41,7 +52,7 @@ from homeassistant.helpers.entity_registry import EVENT_ENTITY_REGISTRY_UPDATED
 from tools.broker import Mosquitto
 from tools.simulator import FleetOptions
 
-from . import analysis, topology
+from . import analysis, floor_plan, topology
 from .clients import BridgeClient, FleetClient
 from .fleet import fleet_ids
 from .ha_runner import HaSetup, HomeAssistant, prepare
@@ -49,11 +60,13 @@ from .ha_runner import HaSetup, HomeAssistant, prepare
 FUTURE_FISH = "future_fish"
 PEER = "peer"
 CEILING = "ceiling"
-SUBJECTS = (FUTURE_FISH, PEER, CEILING)
+FLOOR = "floor"
+SUBJECTS = (FUTURE_FISH, PEER, CEILING, FLOOR)
 SUBJECT_NAMES = {
     FUTURE_FISH: "Future Fish",
     PEER: "MQTT discovery peer",
     CEILING: "bare callback ceiling",
+    FLOOR: "writing floor",
 }
 # A backlog must not be dropped by the broker while Home Assistant is frozen, and the
 # broker's window of unacknowledged messages must not be what limits the drain.
@@ -111,6 +124,13 @@ _DRAIN_ESTIMATE_S = 20.0
 # Future Fish's option minimum: lets the calibration see which entities follow
 # their controller's availability without waiting a minute.
 CALIBRATION_HEARTBEAT_TIMEOUT_S = 10
+# Enough for the floor's trace to hold some hundred sensors messages in 30 s at 10x.
+CALIBRATION_CONTROLLERS = 10
+# A restart's stop is waited for (a kill would lose what Home Assistant and the
+# subject write while stopping), up to Home Assistant's own stage timeouts.
+RESTART_STOP_TIMEOUT_S = 300.0
+# Home Assistant without a fleet: started and committed well within this.
+EMPTY_TIMEOUT_S = 120.0
 
 
 type Say = Callable[[str], None]
@@ -132,6 +152,8 @@ class Plan:
     idle_s: float
     burst: int
     commands: int
+    # How long the calibration traces which states each message changes.
+    trace_s: float = 30.0
     # Controllers per Future Fish hub (topic prefix); None: as many as fit.
     per_hub: int | None = None
     # Whether the recorder records device and entity registry events, as by
@@ -154,8 +176,11 @@ class Bench:
     # Entities of one controller (and its ponds) that are enabled and available.
     per_controller: int = 0
     # What Future Fish subscribes to below its prefix ("+/heartbeat", ...) and with
-    # which QoS, as seen in the calibration: the ceiling subscribes to the same.
+    # which QoS, as seen in the calibration: the ceiling and the floor subscribe
+    # to the same.
     subscriptions: list[tuple[str, int]] = field(default_factory=list)
+    # What the writing floor writes (`bench.floor_plan`), from the calibration.
+    floor: dict[str, Any] = field(default_factory=dict)
 
     @property
     def per_hub(self) -> int:
@@ -225,8 +250,10 @@ class Run:
 
     # --- the pieces ------------------------------------------------------------------
 
-    def ha_setup(self, port: int, expected: int, **overrides: Any) -> HaSetup:
-        """Return what Home Assistant holds for this subject."""
+    def ha_setup(
+        self, port: int, expected: int, *, fleet: bool = True, **overrides: Any
+    ) -> HaSetup:
+        """Return what Home Assistant holds for this subject (`fleet`: or none)."""
         base: dict[str, Any] = {
             "broker_port": port,
             "expected_entities": expected,
@@ -244,23 +271,36 @@ class Run:
             }
         elif self.subject == PEER:
             base |= {"entity_platform": "mqtt"}
+        elif self.subject == FLOOR:
+            base |= {
+                "entity_platform": "bench_floor",
+                "floor": {
+                    "controllers": fleet_ids(self.count, SEED) if fleet else [],
+                    "subscriptions": self.subscriptions(),
+                    **self.bench.floor,
+                },
+            }
         else:
             prefix_of = topology.prefix_of(fleet_ids(self.count, SEED), self.prefixes)
             base |= {
                 "entity_platform": None,
                 "ceiling": {
                     "controllers": self.count,
-                    "subscriptions": [
-                        (f"{prefix}/{below}", qos)
-                        for prefix in self.prefixes
-                        for below, qos in self.bench.subscriptions
-                    ],
+                    "subscriptions": self.subscriptions(),
                     "probe_topics": [
                         f"{prefix_of[d]}/{d}/sensors" for d in self.probes
                     ],
                 },
             }
         return HaSetup(**(base | overrides))
+
+    def subscriptions(self) -> list[tuple[str, int]]:
+        """Return Future Fish's subscriptions under every prefix of the fleet."""
+        return [
+            (f"{prefix}/{below}", qos)
+            for prefix in self.prefixes
+            for below, qos in self.bench.subscriptions
+        ]
 
     def snapshot(self) -> dict[str, Any]:
         """Read every counter at once."""
@@ -298,8 +338,16 @@ class Run:
         time.sleep(until - now)
 
     def window_s(self, longest: float, per_controller: float) -> float:
-        """Return how long a window lasts, given a controller's messages per second."""
+        """Return how long a window lasts, given a controller's messages per second.
+
+        Long enough for `Plan.window_messages`, between half its longest and its
+        longest. A fleet that cannot send a tenth of them even then (one
+        controller: a handful of messages) gets the shortest: its per-message
+        figures are noise at either length.
+        """
         enough = self.bench.plan.window_messages / (self.count * per_controller)
+        if enough > 10 * longest:
+            return longest / 2
         return min(longest, max(longest / 2, enough))
 
     def sync_recorder(self, timeout: float) -> bool:
@@ -434,6 +482,7 @@ class Run:
                     workdir=self.workdir,
                 )
                 stack.callback(self.bridge.close)
+            self.measure_without_fleet(broker.port)
             self.fleet.request("start", rate=1, sensors=True)
             if self.bridge is not None:
                 self.bridge.wait_for(
@@ -441,6 +490,9 @@ class Run:
                 )
             self.start_home_assistant(broker.port, stack)
             self.wait_for_setup()
+            if self.ha is None:
+                raise RuntimeError("not running")
+            self.result["entity_counts"] = self.ha.request("entity_counts")
             self.wait_until_settled()
             # Idle first, while nothing but the setup has happened: later, the
             # commands' aftermath (e.g. Future Fish saving its feeding records 10 s
@@ -457,12 +509,15 @@ class Run:
                 # First values (unknown -> value) are written within a sensor cycle.
                 self.restart_fleet(1, sensors=True)
                 time.sleep(max(0, 32 - self.since_ready()))
-            self.restart_fleet(10, sensors=False)
-            self.result["heartbeats"] = self.window(
-                "heartbeats only (10x)",
-                self.window_s(plan.heartbeat_s, 10 * HEARTBEATS_PER_S),
-                10,
-            )
+            # The ceiling writes nothing and the floor writes for a heartbeat what
+            # Future Fish did: 0 by construction where Future Fish's goal is met.
+            if self.subject in (FUTURE_FISH, PEER):
+                self.restart_fleet(10, sensors=False)
+                self.result["heartbeats"] = self.window(
+                    "heartbeats only (10x)",
+                    self.window_s(plan.heartbeat_s, 10 * HEARTBEATS_PER_S),
+                    10,
+                )
             if "deployed" in plan.rates:
                 self.restart_fleet(1, sensors=True)
                 self.result["deployed"] = self.window(
@@ -477,9 +532,12 @@ class Run:
             if self.ha is None:
                 raise RuntimeError("not running")
             self.result["samples"] = self.ha.request("samples", timeout=120)
-            # Counted while Home Assistant runs (the windows' rows were committed
-            # long ago): stopping it with 78 000 entities can take a minute.
-            self.result["recorder"] = self.recorder_rows(self.ha.request("entity_ids"))
+            entity_ids = self.ha.request("entity_ids")
+            self.result["recorder"] = self.recorder_rows(entity_ids)
+            # The ceiling has no entity to be unavailable: its restart would only
+            # wait for every controller's next heartbeat.
+            if self.subject != CEILING:
+                self.restart(entity_ids)
         self.result["probe_log"] = str(self.fleet.probe_log)
         return self.result
 
@@ -497,6 +555,8 @@ class Run:
         elif self.subject == PEER:
             enabled = sum(entity["enabled"] for entity in self.bench.entities)
             expected = self.count * enabled
+        elif self.subject == FLOOR:
+            expected = self.count * len(self.bench.floor["entities"])
         else:
             expected = 0
         self.result["expected_entities"] = expected
@@ -522,6 +582,20 @@ class Run:
         """Wait until every expected entity (or controller) is there."""
         if self.ha is None:
             raise RuntimeError("not running")
+        status = self.wait_until_available("setting up")
+        self.result["ready_at"] = status["ready_at"]
+        self.result["setup_s"] = status["ready_at"] - self.ha.started
+        self.result["ha_started_s"] = (status["started_at"] or 0) - self.ha.started
+        self.result["rss_setup"] = self.ha.child.rss_bytes()
+        self.say(f"set up in {self.result['setup_s']:.1f} s")
+
+    def wait_until_available(self, doing: str) -> dict[str, Any]:
+        """Wait until every expected entity (or controller) is available; return the status.
+
+        Raises TimeoutError when none became available for `SETUP_STALL_S`.
+        """
+        if self.ha is None:
+            raise RuntimeError("not running")
         expected = self.result["expected_entities"] or self.count
         next_report = time.monotonic() + 10
         progress = (-1, time.monotonic())
@@ -545,15 +619,41 @@ class Run:
                 next_report += 10
                 what = "entities" if self.subject != CEILING else "controllers"
                 self.say(
-                    f"setting up: {status['available']} of {expected} {what} "
+                    f"{doing}: {status['available']} of {expected} {what} "
                     f"after {time.time() - self.ha.started:.0f} s"
                 )
             time.sleep(0.25)
-        self.result["ready_at"] = status["ready_at"]
-        self.result["setup_s"] = status["ready_at"] - self.ha.started
-        self.result["ha_started_s"] = (status["started_at"] or 0) - self.ha.started
-        self.result["rss_setup"] = self.ha.child.rss_bytes()
-        self.say(f"set up in {self.result['setup_s']:.1f} s")
+        return status  # type: ignore[no-any-return]
+
+    def measure_without_fleet(self, port: int) -> None:
+        """Note Home Assistant's memory with the subject set up but no controller.
+
+        On a configuration of its own, so that the run's setup is still a first
+        start; once Home Assistant has started and the recorder has committed.
+        """
+        config = self.workdir / "config-empty"
+        sock = prepare(config, self.ha_setup(port, 0, fleet=False))
+        ha = HomeAssistant(config, sock)
+        try:
+            ha.connect(PROBE_START_TIMEOUT_S)
+            deadline = time.monotonic() + EMPTY_TIMEOUT_S
+            while ha.request("status")["started_at"] is None:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("Home Assistant without a fleet did not start")
+                time.sleep(0.25)
+            ha.request("sync_recorder")
+            while not ha.request("status")["recorder_synced"]:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the recorder without a fleet did not commit")
+                time.sleep(0.25)
+            self.result["rss_empty"] = ha.child.rss_bytes()
+            self.result["empty_started_s"] = time.time() - ha.started
+        finally:
+            ha.stop(_STOP_TIMEOUT_S)
+        self.say(
+            f"without a fleet: {self.result['rss_empty'] / 2**20:.0f} MiB resident "
+            f"after {self.result['empty_started_s']:.1f} s"
+        )
 
     def wait_until_settled(self) -> None:
         """Wait until Home Assistant has started and worked off its setup.
@@ -584,6 +684,7 @@ class Run:
         )
         self.result["settled"] = settled
         self.result["settle_s"] = time.monotonic() - started
+        self.result["rss_settled"] = self.ha.child.rss_bytes()
         if settled:
             self.say(f"settled after {self.result['settle_s']:.0f} s")
         else:
@@ -674,6 +775,72 @@ class Run:
                 f"{plan.burst / seconds:.0f} controller msgs/s"
             )
 
+    def restart(self, entity_ids: list[str]) -> None:
+        """Stop and start Home Assistant with the fleet at the deployed rates.
+
+        Counts the `unavailable` states of the subject's entities: while stopping,
+        the recorder's rows from the stop request on (the old process has exited,
+        so they are committed); while starting, the probe's count of
+        `state_changed` to `unavailable` from its setup (before the subject's)
+        until every entity is available again and Home Assistant has started.
+        """
+        if self.ha is None:
+            raise RuntimeError("not running")
+        self.restart_fleet(1, sensors=True)
+        config = self.ha.config_dir
+        sock = self.ha.sock_path
+        self.say("restart: stopping Home Assistant")
+        stop_at = time.time()
+        exit_code = self.ha.stop(RESTART_STOP_TIMEOUT_S)
+        stopped_at = time.time()
+        stopping = self.unavailable_rows(entity_ids, stop_at)
+        self.say(f"restart: stopped in {stopped_at - stop_at:.1f} s, starting again")
+        self.ha = HomeAssistant(config, sock)
+        self.ha.connect(PROBE_START_TIMEOUT_S)
+        status = self.wait_until_available("restarting")
+        ready_at = status["ready_at"]
+        while status["started_at"] is None:
+            time.sleep(0.25)
+            status = self.ha.request("status")
+        # What a straggler might still write, e.g. at Home Assistant's start.
+        time.sleep(self.bench.plan.settle_s)
+        status = self.ha.request("status")
+        self.result["restart"] = {
+            "stop_s": stopped_at - stop_at,
+            "exit_code": exit_code,
+            "available_s": ready_at - self.ha.started,
+            "gap_s": ready_at - stop_at,
+            "unavailable_stopping": stopping,
+            "unavailable_starting": status["unavailable_written"],
+            "unavailable_starting_first": status["unavailable_first"],
+            "subject_states_before_probe": status["subject_states_at_start"],
+        }
+        self.say(
+            f"restart: every entity available {ready_at - self.ha.started:.1f} s "
+            f"after the start; unavailable states written: {stopping} while "
+            f"stopping, {status['unavailable_written']} while starting"
+        )
+
+    def unavailable_rows(self, entity_ids: list[str], since: float) -> int:
+        """Count the recorder's `unavailable` rows of `entity_ids` from `since` on."""
+        database = self.workdir / "config" / "home-assistant_v2.db"
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            connection.execute("CREATE TEMP TABLE subject (entity_id TEXT)")
+            connection.executemany(
+                "INSERT INTO subject VALUES (?)", [(e,) for e in entity_ids]
+            )
+            (count,) = connection.execute(
+                "SELECT COUNT(*) FROM states"
+                " JOIN states_meta USING (metadata_id)"
+                " JOIN subject ON subject.entity_id = states_meta.entity_id"
+                " WHERE state = ? AND last_updated_ts >= ?",
+                (STATE_UNAVAILABLE, since),
+            ).fetchone()
+        finally:
+            connection.close()
+        return int(count)
+
     def recorder_rows(self, entity_ids: list[str]) -> dict[str, Any]:
         """Count the recorder's state rows in each window, once they are committed."""
         database = self.workdir / "config" / "home-assistant_v2.db"
@@ -711,15 +878,17 @@ class Run:
 
 
 def calibrate(bench: Bench) -> None:
-    """Learn Future Fish's entities per controller from one controller at 10x.
+    """Learn Future Fish's entities per controller from a few controllers at 10x.
 
-    Which entities exist (and are enabled and available), and which follow their
-    controller's availability: the controller is stopped and, after Future Fish's
-    shortest heartbeat timeout, the entities that became unavailable are those.
-    The peer mirrors exactly these. And which topics Future Fish subscribes to, for
-    the ceiling.
+    Which entities the first controller has (and which are enabled and available),
+    and which follow their controller's availability: the fleet is stopped and,
+    after Future Fish's shortest heartbeat timeout, the entities that became
+    unavailable are those. The peer mirrors exactly these. Which topics Future
+    Fish subscribes to, for the ceiling and the floor; and, traced for
+    `Plan.trace_s` over every controller (more messages, steadier figures), which
+    states each message changed, for the floor (`bench.floor_plan`).
     """
-    run = Run(bench, FUTURE_FISH, 1, "calibration")
+    run = Run(bench, FUTURE_FISH, CALIBRATION_CONTROLLERS, "calibration")
     device = run.probes[0].lower()
     with ExitStack() as stack:
         broker = Mosquitto(extra_config=BROKER_CONFIG)
@@ -727,7 +896,7 @@ def calibrate(bench: Bench) -> None:
         stack.callback(broker.stop)
         run.fleet = fleet = FleetClient(
             port=broker.port,
-            count=1,
+            count=CALIBRATION_CONTROLLERS,
             prefixes=run.prefixes,
             probes=run.probes,
             workdir=run.workdir,
@@ -747,6 +916,19 @@ def calibrate(bench: Bench) -> None:
         bench.subscriptions = _subscriptions_below(
             ha.request("subscriptions", integration="future_fish"), run.prefixes[0]
         )
+        # Every controller's entities there, so that no first value is traced.
+        shown = CALIBRATION_CONTROLLERS * sum(e["state"] is not None for e in inventory)
+        deadline = time.monotonic() + 120
+        while ha.request("entity_counts")["states"] < shown:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the calibration's controllers were not all shown")
+            time.sleep(0.5)
+        time.sleep(bench.plan.settle_s)
+        before = ha.request("status")["subject_changed"]
+        ha.request("start_trace")
+        time.sleep(bench.plan.trace_s)
+        trace = ha.request("take_trace")
+        changed = ha.request("status")["subject_changed"] - before
         fleet.request("stop")
         time.sleep(CALIBRATION_HEARTBEAT_TIMEOUT_S + 3)
         offline = {
@@ -759,8 +941,14 @@ def calibrate(bench: Bench) -> None:
         )
     bench.entities = inventory
     bench.per_controller = sum(e["enabled"] and e["available"] for e in inventory)
+    bench.floor = floor_plan.floor_settings(inventory, trace, changed)
     bench.entities_file = bench.workroot / "entities.json"
-    bench.entities_file.write_text(json.dumps(inventory, indent=1))
+    bench.entities_file.write_text(
+        json.dumps(
+            [{k: v for k, v in e.items() if k not in _SHOWN} for e in inventory],
+            indent=1,
+        )
+    )
     run.cleanup()
 
 
@@ -789,16 +977,24 @@ def _subscriptions_below(
     return sorted(below)
 
 
+# What an inventory says about how an entity looks now rather than what it is.
+_SHOWN = ("state", "attributes")
+
+
 def _stable_inventory(ha: HomeAssistant, device: str) -> list[dict[str, Any]]:
-    """Wait until the controller's entities, ponds included, stop changing."""
+    """Wait until the controller's entities, ponds included, stop changing.
+
+    Changing: coming, going, being enabled or becoming available, not their values.
+    """
     deadline = time.monotonic() + 120
     previous: list[dict[str, Any]] = []
     stable_since = time.monotonic()
     while time.monotonic() < deadline:
         inventory = ha.request("inventory", device_id=device)
         ponds = {e["pond"] for e in inventory}
-        if inventory != previous:
-            previous, stable_since = inventory, time.monotonic()
+        what = [{k: v for k, v in e.items() if k not in _SHOWN} for e in inventory]
+        if what != previous:
+            previous, stable_since = what, time.monotonic()
         elif {1, 2} <= ponds and time.monotonic() - stable_since > 5:
             return inventory
         time.sleep(0.5)

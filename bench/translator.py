@@ -74,7 +74,7 @@ IDENTITY_FIELDS: Mapping[str, tuple[int | None, str]] = {
 # Home Assistant MQTT platforms that take a state topic, and those that only take
 # commands (Future Fish keeps their state itself; here they are optimistic).
 _STATE_PLATFORMS = {"sensor", "binary_sensor", "update"}
-_COMMAND_PLATFORMS = {"button", "number", "switch", "select", "text"}
+_COMMAND_PLATFORMS = {"button", "number", "switch", "select", "text", "valve"}
 _PASSED_ON = ("device_class", "unit_of_measurement", "entity_category")
 
 

@@ -164,12 +164,12 @@ COMMAND_MEANINGS: Final[Mapping[CommandType, str]] = {
     CommandType.WATER_DRAIN: "Drain until the sensor measures `level` cm to the water. "
     "Drain button, `future_fish.water` (drain).",
     CommandType.WATER_INLET_OPEN: "Open the inlet valve (`level` is null). Inlet valve "
-    "switch on, `future_fish.water`.",
-    CommandType.WATER_INLET_CLOSE: "Close the inlet valve. Inlet valve switch off, "
+    "open, `future_fish.water`.",
+    CommandType.WATER_INLET_CLOSE: "Close the inlet valve. Inlet valve close, "
     "`future_fish.water`.",
-    CommandType.WATER_OUTLET_OPEN: "Open the outlet valve. Outlet valve switch on, "
+    CommandType.WATER_OUTLET_OPEN: "Open the outlet valve. Outlet valve open, "
     "`future_fish.water`.",
-    CommandType.WATER_OUTLET_CLOSE: "Close the outlet valve. Outlet valve switch off, "
+    CommandType.WATER_OUTLET_CLOSE: "Close the outlet valve. Outlet valve close, "
     "`future_fish.water`.",
     CommandType.FLUSH: "Drain to distance `d` cm, then refill to distance `f` cm. Flush "
     "button, `future_fish.water` (flush).",

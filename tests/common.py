@@ -1,13 +1,40 @@
-"""Helpers shared by the Future Fish tests: a hub and controllers that talk to it."""
+"""Helpers shared by the Future Fish tests: a hub, controllers and a user.
 
+Controllers report and answer commands over MQTT; the user calls services and reads
+states, events and what was published.
+
+While a service call waits for a controller, the event loop must keep running for the
+controller's answer to arrive, so `settle` lets it run a few rounds where
+`hass.async_block_till_done()` would wait for the call itself.
+"""
+
+import asyncio
+from collections.abc import Coroutine
+from datetime import timedelta
 import json
 from typing import Any, Final
+from unittest.mock import patch
 
-from homeassistant.core import HomeAssistant
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.button import SERVICE_PRESS
+from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_STATE_CHANGED, Platform
+from homeassistant.core import Event, HomeAssistant, State, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
+    async_fire_time_changed,
+    snapshot_platform,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import (
     CONF_ADD_NEW_CONTROLLERS,
@@ -19,6 +46,8 @@ from custom_components.future_fish.const import (
 MAC: Final = "EC:E3:34:1C:41:34"
 DEVICE_ID: Final = "ec:e3:34:1c:41:34"
 OTHER_MAC: Final = "EC:E3:34:AA:BB:CC"
+COMMAND_TOPIC: Final = f"ff/{MAC}/commands"
+SETTLE_ROUNDS: Final = 20
 
 STARTUP: Final = {
     "device_id": MAC,
@@ -105,6 +134,195 @@ async def report(hass: HomeAssistant, device: str = MAC) -> None:
 ACCEPTED: Final = {"success": True}
 
 
+async def snapshot_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Match one platform's entities (registry entry and state) with its snapshot file.
+
+    Only `platform` is set up, then the controller reports a full cycle and a
+    heartbeat. Use with every entity enabled and a frozen clock.
+    """
+    with patch("custom_components.future_fish.PLATFORMS", [platform]):
+        entry = await setup_hub(hass)
+    await report(hass)
+    send(hass, "heartbeat", HEARTBEAT)
+    await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+# --- what a user sees -------------------------------------------------------------------
+
+
+def current(hass: HomeAssistant, entity_id: str) -> State:
+    """Return an entity's state object, failing clearly when it does not exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} does not exist"
+    return state
+
+
+def writes(hass: HomeAssistant, entity_id: str) -> list[Event]:
+    """Capture the state changes of one entity from now on."""
+    captured: list[Event] = []
+
+    # A callback, run as the state is written: a plain function would run in the
+    # executor, and be counted late.
+    @callback
+    def capture(event: Event) -> None:
+        if event.data[ATTR_ENTITY_ID] == entity_id:
+            captured.append(event)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, capture)
+    return captured
+
+
+async def diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> dict[str, Any]:
+    """Return the hub's diagnostics as a user downloads them (one hub set up)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    downloaded: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, entry
+    )
+    return downloaded
+
+
+def device_id(hass: HomeAssistant, key: str) -> str:
+    """Return the registry id of the controller or pond device with key `key`.
+
+    A controller's key is its device id, a pond's `<device id>_pond<n>`.
+    """
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        device = registry.async_get_device_by_identifier((DOMAIN, key), entry.entry_id)
+        if device is not None:
+            return device.id
+    raise AssertionError(f"no device {key}")
+
+
+# --- what a user does -------------------------------------------------------------------
+
+
+def press(hass: HomeAssistant, entity_id: str) -> Coroutine[Any, Any, Any]:
+    """Return the call that presses a button as the UI does."""
+    return hass.services.async_call(
+        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+async def set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
+    """Change a number entity as the UI does."""
+    await hass.services.async_call(
+        Platform.NUMBER,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
+        blocking=True,
+    )
+
+
+async def set_geometry(hass: HomeAssistant, pond: int = 1) -> None:
+    """Give a pond a 150 cm sensor over a 100 cm deep tank: level % = 150 - cm."""
+    await set_number(hass, f"number.pond_{pond}_sensor_height", 150)
+    await set_number(hass, f"number.pond_{pond}_tank_depth", 100)
+
+
+async def start(call: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    """Start a blocking service call and return once it published its command."""
+    task = asyncio.create_task(call)
+    await settle()
+    return task
+
+
+async def still_running(task: asyncio.Task[Any]) -> bool:
+    """Return whether a started call is still waiting (after letting it run)."""
+    await settle()
+    return not task.done()
+
+
+# --- time and the event loop ------------------------------------------------------------
+
+
+async def settle() -> None:
+    """Let the event loop run what is ready (messages, futures, publishes)."""
+    for _ in range(SETTLE_ROUNDS):
+        await asyncio.sleep(0)
+
+
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float | timedelta
+) -> None:
+    """Let time pass and run what became due, service calls still waiting included."""
+    freezer.tick(
+        seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+    )
+    async_fire_time_changed(hass)
+    await settle()
+
+
+# --- commands, as the controller sees and answers them ----------------------------------
+
+
+def commands(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
+    """Return every command published so far, decoded, checking how it was sent."""
+    sent = []
+    for call in mqtt_mock.async_publish.call_args_list:
+        topic, payload, qos, retain = call.args
+        if not topic.endswith("/commands"):
+            continue
+        assert topic == COMMAND_TOPIC
+        assert (qos, retain) == (2, False)
+        sent.append(json.loads(payload))
+    return sent
+
+
+def last_command(mqtt_mock: MqttMockHAClient) -> dict[str, Any]:
+    """Return the command published last."""
+    sent = commands(mqtt_mock)
+    assert sent, "no command was published"
+    return sent[-1]
+
+
+def command_id(payload: dict[str, Any]) -> str:
+    """Return the id of a command in either envelope."""
+    value = payload.get("command_id", payload.get("id"))
+    assert isinstance(value, str)
+    return value
+
+
+def reply(
+    hass: HomeAssistant,
+    kind: str,
+    command: dict[str, Any] | str,
+    device: str = MAC,
+    prefix: str = "ff",
+    **fields: Any,
+) -> None:
+    """Let a controller send an `ack` or `complete` for a command (or a command id).
+
+    The one way a test's controller answers: `answer` waits for the answer to be
+    handled, `answer_commands` answers every command as it is published.
+    """
+    identifier = command if isinstance(command, str) else command_id(command)
+    # A field may name another id: an answer to a command nobody sent.
+    send(hass, kind, {"command_id": identifier, **fields}, device, prefix)
+
+
+async def answer(
+    hass: HomeAssistant,
+    kind: str,
+    command: dict[str, Any] | str,
+    success: Any = True,
+    *,
+    device: str = MAC,
+    **fields: Any,
+) -> None:
+    """Let the controller acknowledge (`ack`) or complete a published command."""
+    reply(hass, kind, command, device, success=success, **fields)
+    await settle()
+
+
 def answer_commands(
     hass: HomeAssistant,
     mqtt_mock: Any,
@@ -123,13 +341,13 @@ def answer_commands(
     answers arrive as from a broker, once the publish has returned, so the command is
     already being tracked. Call again to change the answers.
     """
-    commands: list[dict[str, Any]] = []
+    published: list[dict[str, Any]] = []
     publish = mqtt_mock._mock_wraps.async_publish
 
-    def answer(prefix: str, device: str, command_id: str) -> None:
+    def respond(prefix: str, device: str, command: dict[str, Any]) -> None:
         for kind, fields in (("ack", ack), ("complete", complete)):
             if fields is not None:
-                send(hass, kind, {"command_id": command_id, **fields}, device, prefix)
+                reply(hass, kind, command, device, prefix, **fields)
         if boot:
             send(hass, "startup", {**STARTUP, "device_id": device}, device, prefix)
 
@@ -142,9 +360,8 @@ def answer_commands(
             return
         prefix, device, _ = parts
         command = json.loads(payload)
-        commands.append(command)
-        command_id = command["command_id"] if "command_id" in command else command["id"]
-        hass.loop.call_soon(answer, prefix, device, command_id)
+        published.append(command)
+        hass.loop.call_soon(respond, prefix, device, command)
 
     mqtt_mock.async_publish.side_effect = publish_and_answer
-    return commands
+    return published

@@ -3,7 +3,9 @@
 from collections.abc import AsyncGenerator, Generator
 from unittest.mock import AsyncMock, PropertyMock, patch
 
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from syrupy.assertion import SnapshotAssertion
@@ -11,6 +13,8 @@ from syrupy.assertion import SnapshotAssertion
 # Import the repository's custom_components before Home Assistant mounts the test
 # config dir: HA imports `custom_components` only once, and it must be ours.
 import custom_components.future_fish  # noqa: F401
+
+from .common import report, setup_hub
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +43,16 @@ async def mqtt_mock(mqtt_mock: MqttMockHAClient) -> AsyncGenerator[MqttMockHACli
     client = mqtt_mock._mock_wraps
     if client._misc_timer is not None:
         client._misc_timer.cancel()
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> MockConfigEntry:
+    """Set up a hub whose controller (two ponds) booted and reported once."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    return entry
 
 
 @pytest.fixture

@@ -40,8 +40,7 @@ from custom_components.future_fish.const import (
     EVENT_THRESHOLD,
 )
 
-from .command_helpers import current, writes
-from .common import STARTUP, make_entry, send, setup_hub
+from .common import STARTUP, current, make_entry, send, setup_hub, writes
 
 EN: Final = (
     Path(__file__).parent.parent

@@ -1,6 +1,5 @@
 """Availability: heartbeat timeout, status messages and the broker connection."""
 
-from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -15,10 +14,9 @@ from homeassistant.const import (
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from .common import HEARTBEAT, OTHER_MAC, STARTUP, report, send, setup_hub
+from .common import HEARTBEAT, OTHER_MAC, STARTUP, report, send, setup_hub, tick
 
 TEMPERATURE = "sensor.pond_controller_4134_water_temperature"
 FEED_LEVEL = "sensor.pond_1_feed_level"
@@ -37,15 +35,6 @@ def offline_log_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let time pass and run what became due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
 async def test_heartbeat_timeout(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
@@ -58,12 +47,12 @@ async def test_heartbeat_timeout(
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
     assert hass.states.get(TEMPERATURE).state == "26.4"
 
-    await advance(hass, freezer, 40)
+    await tick(hass, freezer, 40)
     send(hass, "heartbeat", HEARTBEAT)
-    await advance(hass, freezer, 40)
+    await tick(hass, freezer, 40)
     assert hass.states.get(TEMPERATURE).state == "26.4"
 
-    await advance(hass, freezer, 21)
+    await tick(hass, freezer, 21)
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
     assert hass.states.get(TEMPERATURE).state == STATE_UNAVAILABLE
     assert hass.states.get(FEED_LEVEL).state == STATE_UNAVAILABLE
@@ -84,13 +73,13 @@ async def test_controllers_expire_independently(
     """One hub timer serves all controllers, each with its own deadline."""
     await setup_hub(hass)
     await report(hass)
-    await advance(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     send(hass, "heartbeat", {}, device=OTHER_MAC)
-    await advance(hass, freezer, 31)
+    await tick(hass, freezer, 31)
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
     assert hass.states.get(OTHER_CONNECTIVITY).state == STATE_ON
 
-    await advance(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get(OTHER_CONNECTIVITY).state == STATE_OFF
 
 
@@ -160,7 +149,7 @@ async def test_broker_loss_makes_everything_unavailable(
     await hass.async_block_till_done()
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
     assert hass.states.get(TEMPERATURE).state == "26.4"
-    await advance(hass, freezer, 61)
+    await tick(hass, freezer, 61)
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
 
 

@@ -13,18 +13,34 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    async_fire_time_changed,
+    MockConfigEntry,
     async_mock_service,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish.const import DOMAIN
 
-from .command_helpers import set_number
-from .common import DEVICE_ID, answer_commands, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    answer_commands,
+    report,
+    send,
+    set_number,
+    setup_hub,
+    tick,
+)
 
 # These tests use entities that are disabled by default (limits, command settings).
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+@pytest.fixture
+async def init_integration(
+    entity_registry_enabled_by_default: None, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the shared hub, set up with the entities disabled by default enabled."""
+    return init_integration
+
 
 BLUEPRINTS: Final = Path(__file__).parents[1] / "blueprints" / "automation" / DOMAIN
 CONTROLLER: Final = "pond_controller_4134"
@@ -70,15 +86,6 @@ async def automate(hass: HomeAssistant, blueprint: str, inputs: dict[str, Any]) 
     assert state.state == STATE_ON
 
 
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    """Let time pass and run what became due."""
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
 def messages(calls: list[Any]) -> list[str]:
     """Return the messages sent by notify calls."""
     return [" ".join(call.data["message"].split()) for call in calls]
@@ -109,19 +116,7 @@ async def test_blueprint_is_valid(hass: HomeAssistant, path: Path) -> None:
     assert blueprint.validate() is None
 
 
-@pytest.fixture
-async def hub(
-    hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
-    config_dir: None,
-    entity_registry_enabled_by_default: None,
-) -> None:
-    """Set up a hub whose controller reported, in a config dir with the blueprints."""
-    await setup_hub(hass)
-    await report(hass)
-
-
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_low_oxygen(hass: HomeAssistant) -> None:
     """Three low readings: the aerator is turned on and the user told, once."""
     turn_on = async_mock_service(hass, "homeassistant", "turn_on")
@@ -147,7 +142,7 @@ async def test_low_oxygen(hass: HomeAssistant) -> None:
     ]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_low_oxygen_from_unknown(hass: HomeAssistant) -> None:
     """A limit set while oxygen is already low: unknown to on runs it too."""
     turn_on = async_mock_service(hass, "homeassistant", "turn_on")
@@ -168,7 +163,7 @@ async def test_low_oxygen_from_unknown(hass: HomeAssistant) -> None:
     assert [call.data["entity_id"] for call in turn_on] == [[AERATOR]]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_oxygen_crash_expected(hass: HomeAssistant) -> None:
     """The forecast expects a crash: the aerator starts at once."""
     turn_on = async_mock_service(hass, "homeassistant", "turn_on")
@@ -216,7 +211,7 @@ async def test_feeding_schedule(
         },
     )
 
-    await advance(hass, freezer, timedelta(seconds=30))
+    await tick(hass, freezer, timedelta(seconds=30))
     assert [
         (command["command_type"], command["pond_position"], command["parameters"])
         for command in commands
@@ -225,7 +220,7 @@ async def test_feeding_schedule(
     # 18 °C is below the default range (20-32 °C): no feeding at 16:00.
     freezer.move_to("2026-06-01 15:59:30-07:00")
     send(hass, "sensors", {"data": {"temperature": 18}})
-    await advance(hass, freezer, timedelta(seconds=30))
+    await tick(hass, freezer, timedelta(seconds=30))
     assert hass.states.get(TEMPERATURE).state == "18"
     assert len(commands) == 1
     # Time triggers are not stopped with the test instance: detach tomorrow's.
@@ -237,7 +232,7 @@ async def test_feeding_schedule(
     )
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_controller_offline(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -250,9 +245,9 @@ async def test_controller_offline(
     )
 
     send(hass, "status", "offline")
-    await advance(hass, freezer, timedelta(minutes=9, seconds=59))
+    await tick(hass, freezer, timedelta(minutes=9, seconds=59))
     assert notify == []
-    await advance(hass, freezer, timedelta(seconds=1))
+    await tick(hass, freezer, timedelta(seconds=1))
 
     assert messages(notify) == [
         (
@@ -262,7 +257,7 @@ async def test_controller_offline(
     ]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_feed_hopper_low(hass: HomeAssistant) -> None:
     """Notified when the feed level falls below the threshold, not while above."""
     notify = async_mock_service(hass, "notify", "notify")
@@ -281,7 +276,7 @@ async def test_feed_hopper_low(hass: HomeAssistant) -> None:
     assert messages(notify) == ["Pond 1 Feed level is 15 %: refill the feed hopper."]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("config_dir", "init_integration")
 async def test_default_notification(hass: HomeAssistant) -> None:
     """Without a notification input the blueprints create a persistent notification."""
     created = async_mock_service(hass, "persistent_notification", "create")

@@ -3,28 +3,43 @@
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.button import SERVICE_PRESS
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from syrupy.assertion import SnapshotAssertion
 
-from .command_helpers import (
+from .common import (
+    STARTUP,
     answer,
     commands,
     current,
     last_command,
+    press,
+    report,
+    send,
     set_geometry,
     set_number,
+    snapshot_entities,
     start,
     still_running,
     tick,
 )
-from .common import STARTUP, report, send, setup_hub
 
 # These tests use entities that are disabled by default (limits, command settings).
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+@pytest.fixture
+async def init_integration(
+    entity_registry_enabled_by_default: None, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the shared hub, set up with the entities disabled by default enabled."""
+    return init_integration
+
 
 FEED = "button.pond_1_feed"
 FILL = "button.pond_1_fill"
@@ -34,25 +49,7 @@ REBOOT = "button.pond_controller_4134_reboot"
 LAST_COMMAND = "sensor.pond_controller_4134_last_command"
 
 
-def press(hass: HomeAssistant, entity_id: str) -> Any:
-    """Return the call that presses a button as the UI does."""
-    return hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
-
-
-@pytest.fixture
-async def hub(
-    hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
-    entity_registry_enabled_by_default: None,
-) -> None:
-    """Set up a hub with one reporting controller of two ponds."""
-    await setup_hub(hass)
-    await report(hass)
-
-
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_feed_sends_the_feed_amount_and_waits_for_the_ack(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -79,7 +76,7 @@ async def test_feed_sends_the_feed_amount_and_waits_for_the_ack(
     await pressing
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize(
     ("button", "settings", "expected"),
     [
@@ -123,7 +120,7 @@ async def test_water_buttons_send_the_targets(
     await pressing
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_targets_survive_a_restart(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -141,7 +138,7 @@ async def test_targets_survive_a_restart(
     await pressing
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_water_buttons_need_the_geometry(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -153,7 +150,7 @@ async def test_water_buttons_need_the_geometry(
     assert commands(mqtt_mock) == []
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_flush_needs_drain_below_fill(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -166,7 +163,7 @@ async def test_flush_needs_drain_below_fill(
     assert commands(mqtt_mock) == []
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_refused_command_raises(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -192,7 +189,7 @@ async def test_refused_command_raises(
     assert current(hass, LAST_COMMAND).state == "rejected"
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_missing_ack_times_out(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -214,7 +211,7 @@ async def test_missing_ack_times_out(
     )
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_busy_pond_refuses_a_second_water_command(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -229,7 +226,7 @@ async def test_busy_pond_refuses_a_second_water_command(
     assert len(commands(mqtt_mock)) == 1
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_offline_controller_cannot_be_pressed(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -242,7 +239,7 @@ async def test_offline_controller_cannot_be_pressed(
     assert commands(mqtt_mock) == []
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_reboot_completes_on_startup(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
@@ -262,3 +259,12 @@ async def test_reboot_completes_on_startup(
     last = current(hass, LAST_COMMAND)
     assert last.state == "completed"
     assert last.attributes["message"] == "restarted"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
+@pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    """Every button: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.BUTTON)

@@ -1,45 +1,33 @@
 """Diagnostic sensors of commands: the last command and the success rate."""
 
-from typing import Any
-
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.button import SERVICE_PRESS
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
-from .command_helpers import answer, command_id, current, last_command, start, tick
-from .common import report, send, setup_hub
+from .common import answer, command_id, current, last_command, press, send, start, tick
 
 # These tests use entities that are disabled by default (limits, command settings).
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+@pytest.fixture
+async def init_integration(
+    entity_registry_enabled_by_default: None, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the shared hub, set up with the entities disabled by default enabled."""
+    return init_integration
+
 
 LAST_COMMAND = "sensor.pond_controller_4134_last_command"
 SUCCESS_RATE = "sensor.pond_controller_4134_command_success_rate"
 FEED = "button.pond_1_feed"
 
 
-def press(hass: HomeAssistant, entity_id: str = FEED) -> Any:
-    """Return the call that presses a button."""
-    return hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
-
-
-@pytest.fixture
-async def hub(
-    hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
-    entity_registry_enabled_by_default: None,
-) -> None:
-    """Set up a hub with one reporting controller of two ponds."""
-    await setup_hub(hass)
-    await report(hass)
-
-
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_unknown_until_a_command_was_sent(hass: HomeAssistant) -> None:
     """Both are unknown before any command, and stay available while offline."""
     last = current(hass, LAST_COMMAND)
@@ -63,12 +51,12 @@ async def test_unknown_until_a_command_was_sent(hass: HomeAssistant) -> None:
     assert current(hass, SUCCESS_RATE).state == STATE_UNKNOWN
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_last_command_follows_every_state(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
     """Sent, acknowledged, completed: with timings, attempts and the answer."""
-    pressing = await start(press(hass))
+    pressing = await start(press(hass, FEED))
     command = last_command(mqtt_mock)
     last = current(hass, LAST_COMMAND)
     assert last.state == "sent"
@@ -99,12 +87,12 @@ async def test_last_command_follows_every_state(
     assert current(hass, SUCCESS_RATE).state == "100.0"
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_success_rate_counts_failures(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     """A refused command after a completed one makes 50 %."""
-    pressing = await start(press(hass))
+    pressing = await start(press(hass, FEED))
     await answer(hass, "complete", last_command(mqtt_mock))
     await pressing
 

@@ -1,12 +1,16 @@
 """Commands: envelopes, acknowledgement, deadlines, retries, conflicts and outcomes.
 
-Everything is observed the way a user or a controller would: what is published on
-`ff/<id>/commands`, what the command reports, which events fire, which translated
-errors are raised and what the pond's valves show.
+Everything goes through Home Assistant and is observed the way a user or a
+controller would: the actions are called as a script calls them, and the tests read
+what is published on `ff/<id>/commands`, what the action returns or raises
+(translated), which `future_fish_command` events fire, what the controller's Last
+command and Command success rate sensors and the pond's valves show, and what the
+diagnostics a user attaches to a bug report say.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import json
 import logging
@@ -16,38 +20,33 @@ import uuid
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
-from homeassistant.const import Platform
-from homeassistant.core import Context, Event, HomeAssistant
+from homeassistant.const import (
+    ATTR_DEVICE_ID,
+    ATTR_ENTITY_ID,
+    SERVICE_OPEN_VALVE,
+    STATE_CLOSED,
+    STATE_CLOSING,
+    STATE_OPEN,
+    STATE_OPENING,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
+from homeassistant.core import Context, Event, HomeAssistant, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
     MqttMockHAClient,
     MqttMockPahoClient,
 )
 
-from custom_components.future_fish import actions
-from custom_components.future_fish.actions import WaterAction
-from custom_components.future_fish.commands import (
-    EVENT_COMMAND,
-    Command,
-    CommandState,
-    TrackerSettings,
-)
 from custom_components.future_fish.const import DOMAIN
-from custom_components.future_fish.coordinator import FutureFishHub
-from custom_components.future_fish.models import (
-    INLET_VALVE,
-    OUTLET_VALVE,
-    ControllerState,
-    PondState,
-)
-from custom_components.future_fish.protocol import CommandType
 
 from .common import (
     DEVICE_ID,
@@ -56,70 +55,70 @@ from .common import (
     OTHER_MAC,
     SENSORS_B,
     STARTUP,
+    answer,
+    command_id,
+    commands,
+    current,
+    device_id,
+    diagnostics,
+    last_command,
     make_entry,
+    reply,
     report,
     send,
+    set_geometry,
+    set_number,
+    settle,
     setup_hub,
+    start,
+    still_running,
+    tick,
+    writes,
 )
 
 NOW: Final = datetime.fromisoformat("2026-01-15T12:00:00+00:00")
 NOW_ISO: Final = "2026-01-15T12:00:00Z"
-COMMAND_TOPIC: Final = f"ff/{MAC}/commands"
 CONTROLLER_NAME: Final = "Pond controller 4134"
 OTHER_NAME: Final = "Pond controller BBCC"
 FIRMWARE_URL: Final = "https://fw.example.com/aquagain-1.1.0.bin"
-# Pond 1's geometry in the tests: the sensor 150 cm above the floor of a tank
+EVENT_COMMAND: Final = "future_fish_command"
+LAST_COMMAND: Final = "sensor.pond_controller_4134_last_command"
+SUCCESS_RATE: Final = "sensor.pond_controller_4134_command_success_rate"
+# Pond 1's geometry (set_geometry): the sensor 150 cm above the floor of a tank
 # 100 cm deep, so a level of L % is 150 - L cm below the sensor.
-SENSOR_HEIGHT: Final = 150
-TANK_DEPTH: Final = 100
 
-type Send = Callable[[FutureFishHub], Awaitable[Command]]
+# An action, the key of the device it names (a controller's id, a pond's
+# "<id>_pond<n>") and its other fields.
+type Request = tuple[str, str, dict[str, Any]]
 type Envelope = Callable[[str], dict[str, Any]]
 
 
-# --- helpers -------------------------------------------------------------------------
+# --- requests --------------------------------------------------------------------------
 
 
-def feed(grams: float = 250, position: int = 1) -> Send:
-    """Return a sender that feeds a pond."""
-
-    async def run(hub: FutureFishHub) -> Command:
-        return await actions.async_feed(
-            hub.commands, pond_of(hub, position), grams, None
-        )
-
-    return run
+def pond(position: int) -> str:
+    """Return the device key of a pond of the test controller."""
+    return f"{DEVICE_ID}_pond{position}"
 
 
-def water(action: WaterAction, position: int = 1, **levels: float) -> Send:
-    """Return a sender of a water action."""
-
-    async def run(hub: FutureFishHub) -> Command:
-        return await actions.async_water(
-            hub.commands, pond_of(hub, position), action, None, **levels
-        )
-
-    return run
+def feed(grams: float = 250, position: int = 1) -> Request:
+    """Return a request to feed a pond."""
+    return "feed", pond(position), {"amount": grams}
 
 
-def reboot() -> Send:
-    """Return a sender that restarts the controller."""
-
-    async def run(hub: FutureFishHub) -> Command:
-        return await actions.async_reboot(hub.commands, controller_of(hub), None)
-
-    return run
+def water(action: str, position: int = 1, **levels: float) -> Request:
+    """Return a request of a water action."""
+    return "water", pond(position), {"action": action, **levels}
 
 
-def firmware(url: str = FIRMWARE_URL) -> Send:
-    """Return a sender of a firmware update."""
+def reboot() -> Request:
+    """Return a request to restart the controller."""
+    return "reboot", DEVICE_ID, {}
 
-    async def run(hub: FutureFishHub) -> Command:
-        return await actions.async_update_firmware(
-            hub.commands, controller_of(hub), url, None
-        )
 
-    return run
+def firmware(url: str = FIRMWARE_URL) -> Request:
+    """Return a request of a firmware update."""
+    return "update_firmware", DEVICE_ID, {"url": url}
 
 
 def threshold(
@@ -127,65 +126,121 @@ def threshold(
     lower: float = 22.5,
     upper: float = 30,
     position: int | None = 1,
-) -> Send:
-    """Return a sender of a controller-side threshold."""
+) -> Request:
+    """Return a request of a controller-side threshold, of a pond or the controller."""
+    device = DEVICE_ID if position is None else pond(position)
+    return (
+        "set_threshold",
+        device,
+        {"parameter": parameter, "lower": lower, "upper": upper},
+    )
 
-    async def run(hub: FutureFishHub) -> Command:
-        return await actions.async_set_threshold(
-            hub.commands,
-            controller_of(hub),
-            None if position is None else pond_of(hub, position),
-            parameter=parameter,
-            lower=lower,
-            upper=upper,
-            context=None,
+
+# --- the user ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A command an action published, and the action call waiting for its answer."""
+
+    call: asyncio.Task[ServiceResponse]
+    payload: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        """Return the command's id."""
+        return command_id(self.payload)
+
+
+class User:
+    """Calls the actions as a script does, and reads the hub's diagnostics."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        mqtt_mock: MqttMockHAClient,
+        hass_client: ClientSessionGenerator,
+    ) -> None:
+        """Act on the hub of `hass`."""
+        self.hass = hass
+        self.mqtt_mock = mqtt_mock
+        self.hass_client = hass_client
+        self.calls: list[asyncio.Task[Any]] = []
+
+    def call(
+        self,
+        request: Request,
+        *,
+        wait: bool = False,
+        context: Context | None = None,
+    ) -> Coroutine[Any, Any, ServiceResponse]:
+        """Return the call of an action, asking for its response."""
+        action, device, fields = request
+        return self.hass.services.async_call(
+            DOMAIN,
+            action,
+            {
+                ATTR_DEVICE_ID: device_id(self.hass, device),
+                **fields,
+                "wait_for_completion": wait,
+            },
+            blocking=True,
+            return_response=True,
+            context=context,
         )
 
-    return run
+    async def start(self, request: Request, **kwargs: Any) -> asyncio.Task[Any]:
+        """Start an action call and return once it published its command."""
+        task = await start(self.call(request, **kwargs))
+        self.calls.append(task)
+        return task
+
+    async def begin(self, request: Request, **kwargs: Any) -> Sent:
+        """Start an action call that publishes a command; return both."""
+        before = len(commands(self.mqtt_mock))
+        task = await self.start(request, **kwargs)
+        assert len(commands(self.mqtt_mock)) == before + 1, "nothing was published"
+        return Sent(task, last_command(self.mqtt_mock))
+
+    async def diagnostics(self) -> dict[str, Any]:
+        """Return the hub's diagnostics, as downloaded from its entry."""
+        return await diagnostics(self.hass, self.hass_client)
+
+    async def commands(self, device: str = DEVICE_ID) -> dict[str, Any]:
+        """Return what the diagnostics say about a controller's commands."""
+        for controller in (await self.diagnostics())["controllers"]:
+            if controller["device_id"] == device:
+                found: dict[str, Any] = controller["commands"]
+                return found
+        raise AssertionError(f"no controller {device} in the diagnostics")
+
+    async def command(self, command_id: str) -> dict[str, Any]:
+        """Return a running or recent command of the test controller.
+
+        A recent (finished) one also says how many answers came too late.
+        """
+        known = await self.commands()
+        for command in (*known["active"], *known["recent"]):
+            if command["command_id"] == command_id:
+                return dict(command)
+        raise AssertionError(f"command {command_id} is not in the diagnostics")
+
+    async def unknown_answers(self) -> int:
+        """Return how many answers named commands the hub does not know."""
+        count: int = (await self.diagnostics())["hub"]["unknown_command_answers"]
+        return count
 
 
-def controller_of(hub: FutureFishHub, device_id: str = DEVICE_ID) -> ControllerState:
-    """Return a controller of the hub."""
-    return hub.controllers[device_id]
-
-
-def pond_of(hub: FutureFishHub, position: int = 1) -> PondState:
-    """Return a pond of the test controller."""
-    pond: PondState = hub.controllers[DEVICE_ID].ponds[position]
-    return pond
-
-
-def published(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
-    """Return every command published so far, checking topic, QoS and retain."""
-    commands = []
-    for call in mqtt_mock.async_publish.call_args_list:
-        topic, payload, qos, retain = call.args
-        assert topic == COMMAND_TOPIC
-        assert (qos, retain) == (2, False)
-        commands.append(json.loads(payload))
-    return commands
-
-
-def answer(
-    hass: HomeAssistant,
-    kind: str,
-    command: Command | str,
-    device: str = MAC,
-    **fields: Any,
-) -> None:
-    """Let a controller acknowledge or complete a command."""
-    command_id = command if isinstance(command, str) else command.command_id
-    send(hass, kind, {"command_id": command_id, **fields}, device)
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let time pass and run what became due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    # Resends run as background tasks of the entry.
-    await hass.async_block_till_done(wait_background_tasks=True)
+async def outcome(sent: Sent) -> str | None:
+    """Return how an action call ended: the state it returned, or its error's key."""
+    try:
+        response = await sent.call
+    except HomeAssistantError as err:
+        return err.translation_key
+    assert isinstance(response, dict)
+    assert response["command_id"] == sent.id
+    state: str = response["state"]
+    return state
 
 
 def command_events(hass: HomeAssistant) -> list[Event[dict[str, Any]]]:
@@ -233,10 +288,27 @@ def options() -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def only_number_entities() -> Generator[None]:
-    """Set up only the geometry numbers: entities are other tests' business."""
-    with patch("custom_components.future_fish.PLATFORMS", [Platform.NUMBER]):
+def command_entities() -> Generator[None]:
+    """Set up the numbers (geometry), sensors (commands) and the valves."""
+    with patch(
+        "custom_components.future_fish.PLATFORMS",
+        [Platform.NUMBER, Platform.SENSOR, Platform.VALVE],
+    ):
         yield
+
+
+@pytest.fixture
+async def user(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
+) -> AsyncGenerator[User]:
+    """Return the user; calls still waiting at the end are given up, as on a timeout."""
+    user = User(hass, mqtt_mock, hass_client)
+    yield user
+    for task in user.calls:
+        task.cancel()
+    await asyncio.gather(*user.calls, return_exceptions=True)
 
 
 @pytest.fixture
@@ -245,32 +317,15 @@ async def entry(
     mqtt_mock: MqttMockHAClient,
     freezer: FrozenDateTimeFactory,
     options: dict[str, Any],
+    entity_registry_enabled_by_default: None,
 ) -> MockConfigEntry:
     """Set up a hub whose controller reported, with pond 1's geometry set."""
     freezer.move_to(NOW)
-    base = make_entry()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=base.title,
-        unique_id=base.unique_id,
-        data=dict(base.data),
-        options={**base.options, **options},
-    )
-    await setup_hub(hass, entry)
+    entry = await setup_hub(hass, make_entry(**options))
     await report(hass)
-    hub: FutureFishHub = entry.runtime_data
-    hub.async_set_pond_settings(
-        pond_of(hub), {"sensor_height": SENSOR_HEIGHT, "tank_depth": TANK_DEPTH}
-    )
+    await set_geometry(hass)
     mqtt_mock.async_publish.reset_mock()
     return entry
-
-
-@pytest.fixture
-def hub(entry: MockConfigEntry) -> FutureFishHub:
-    """Return the hub of the set-up entry."""
-    hub: FutureFishHub = entry.runtime_data
-    return hub
 
 
 # --- envelopes (PROTOCOL 5) -----------------------------------------------------------
@@ -297,8 +352,9 @@ def compact(command_type: str, position: int, **fields: Any) -> Envelope:
     }
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
-    ("sender", "expected"),
+    ("request_", "expected"),
     [
         pytest.param(
             feed(250),
@@ -311,22 +367,22 @@ def compact(command_type: str, position: int, **fields: Any) -> Envelope:
             id="feed-pond-2",
         ),
         pytest.param(
-            water(WaterAction.FILL, level=80),
+            water("fill", level=80),
             standard("WATER_FILL", 1, {"action": "WATER_FILL", "level": 70.0}),
             id="fill",
         ),
         pytest.param(
-            water(WaterAction.DRAIN, level=25),
+            water("drain", level=25),
             standard("WATER_DRAIN", 1, {"action": "WATER_DRAIN", "level": 125.0}),
             id="drain",
         ),
         pytest.param(
-            water(WaterAction.FILL, level=100),
+            water("fill", level=100),
             standard("WATER_FILL", 1, {"action": "WATER_FILL", "level": 50.0}),
             id="fill-to-the-brim",
         ),
         pytest.param(
-            water(WaterAction.DRAIN, level=0),
+            water("drain", level=0),
             standard("WATER_DRAIN", 1, {"action": "WATER_DRAIN", "level": 150.0}),
             id="drain-empty",
         ),
@@ -334,17 +390,17 @@ def compact(command_type: str, position: int, **fields: Any) -> Envelope:
             pytest.param(
                 water(action, position=2),
                 standard(command_type, 2, {"action": command_type, "level": None}),
-                id=action.value,
+                id=action,
             )
             for action, command_type in (
-                (WaterAction.INLET_OPEN, "WATER_INLET_OPEN"),
-                (WaterAction.INLET_CLOSE, "WATER_INLET_CLOSE"),
-                (WaterAction.OUTLET_OPEN, "WATER_OUTLET_OPEN"),
-                (WaterAction.OUTLET_CLOSE, "WATER_OUTLET_CLOSE"),
+                ("inlet_open", "WATER_INLET_OPEN"),
+                ("inlet_close", "WATER_INLET_CLOSE"),
+                ("outlet_open", "WATER_OUTLET_OPEN"),
+                ("outlet_close", "WATER_OUTLET_CLOSE"),
             )
         ),
         pytest.param(
-            water(WaterAction.FLUSH, drain_level=20, fill_level=90),
+            water("flush", drain_level=20, fill_level=90),
             compact("FLUSH", 1, d=130.0, f=60.0),
             id="flush",
         ),
@@ -369,64 +425,60 @@ def compact(command_type: str, position: int, **fields: Any) -> Envelope:
 async def test_envelopes(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
-    sender: Send,
+    user: User,
+    request_: Request,
     expected: Envelope,
 ) -> None:
     """Each command goes out once, in the envelope PROTOCOL.md section 5 gives it."""
-    command = await sender(hub)
+    sent = await user.begin(request_)
 
-    assert len(command.command_id) == 32
-    assert uuid.UUID(hex=command.command_id).version == 4
-    assert published(mqtt_mock) == [expected(command.command_id)]
-    assert command.state is CommandState.SENT
-    assert command.attempts == 1
+    assert len(sent.id) == 32
+    assert uuid.UUID(hex=sent.id).version == 4
+    assert commands(mqtt_mock) == [expected(sent.id)]
+    last = current(hass, LAST_COMMAND)
+    assert last.state == "sent"
+    assert last.attributes["command_id"] == sent.id
+    assert last.attributes["attempts"] == 1
+
+    await answer(hass, "ack", sent.payload)
+    assert await outcome(sent) == "acknowledged"
 
 
+@pytest.mark.usefixtures("entry")
 async def test_commands_use_the_controllers_spelling(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: FutureFishHub
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, user: User
 ) -> None:
     """Commands go back on the exact topic spelling the controller used last."""
     spelling = "ec-e3-34-1c-41-34"
     send(hass, "heartbeat", {}, device=spelling)
     await hass.async_block_till_done()
-    command = await feed()(hub)
+    calling = await user.start(feed())
 
-    assert [call.args[0] for call in mqtt_mock.async_publish.call_args_list] == [
-        f"ff/{spelling}/commands"
-    ]
-    answer(hass, "complete", command, device=spelling)
-    await hass.async_block_till_done()
-    assert command.state is CommandState.COMPLETED
+    topics = [call.args[0] for call in mqtt_mock.async_publish.call_args_list]
+    assert topics == [f"ff/{spelling}/commands"]
+    payload = mqtt_mock.async_publish.call_args.args[1]
+    await answer(hass, "complete", command_id(json.loads(payload)), device=spelling)
+    assert (await calling)["state"] == "completed"
 
 
+@pytest.mark.usefixtures("entry")
 async def test_geometry_from_the_number_entities(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: FutureFishHub
+    hass: HomeAssistant, user: User
 ) -> None:
     """The geometry the user types into the pond's numbers is what levels use."""
-    for entity_id, value in (
-        ("number.pond_2_sensor_height", 200),
-        ("number.pond_2_tank_depth", 120),
-    ):
-        await hass.services.async_call(
-            "number",
-            "set_value",
-            {"entity_id": entity_id, "value": value},
-            blocking=True,
-        )
-    await water(WaterAction.FILL, position=2, level=50)(hub)
+    await set_number(hass, "number.pond_2_sensor_height", 200)
+    await set_number(hass, "number.pond_2_tank_depth", 120)
+    sent = await user.begin(water("fill", position=2, level=50))
 
-    assert published(mqtt_mock)[0]["parameters"] == {
-        "action": "WATER_FILL",
-        "level": 140.0,
-    }
+    assert sent.payload["parameters"] == {"action": "WATER_FILL", "level": 140.0}
 
 
-# --- validation (actions.py) ----------------------------------------------------------
+# --- validation ------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
-    ("sender", "key", "placeholders"),
+    ("request_", "key", "placeholders"),
     [
         *(
             pytest.param(
@@ -440,67 +492,67 @@ async def test_geometry_from_the_number_entities(
             )
         ),
         pytest.param(
-            water(WaterAction.FILL, position=2, level=50),
+            water("fill", position=2, level=50),
             "geometry_missing",
             {"pond": "Pond 2"},
             id="fill-without-geometry",
         ),
         pytest.param(
-            water(WaterAction.FLUSH, position=2, drain_level=10, fill_level=50),
+            water("flush", position=2, drain_level=10, fill_level=50),
             "geometry_missing",
             {"pond": "Pond 2"},
             id="flush-without-geometry",
         ),
         pytest.param(
-            water(WaterAction.FILL, level=120),
+            water("fill", level=120),
             "level_unreachable",
             {"pond": "Pond 1", "level": "120"},
             id="fill-above-the-brim",
         ),
         pytest.param(
-            water(WaterAction.DRAIN, level=-5),
+            water("drain", level=-5),
             "level_unreachable",
             {"pond": "Pond 1", "level": "-5"},
             id="drain-below-the-floor",
         ),
         pytest.param(
-            water(WaterAction.FLUSH, drain_level=10, fill_level=101),
+            water("flush", drain_level=10, fill_level=101),
             "level_unreachable",
             {"pond": "Pond 1", "level": "101"},
             id="flush-above-the-brim",
         ),
         pytest.param(
-            water(WaterAction.FILL),
+            water("fill"),
             "level_missing",
             {"action": "fill"},
             id="fill-without-level",
         ),
         pytest.param(
-            water(WaterAction.DRAIN),
+            water("drain"),
             "level_missing",
             {"action": "drain"},
             id="drain-without-level",
         ),
         pytest.param(
-            water(WaterAction.FLUSH, drain_level=20),
+            water("flush", drain_level=20),
             "flush_levels_missing",
             {},
             id="flush-without-fill-level",
         ),
         pytest.param(
-            water(WaterAction.FLUSH, fill_level=80),
+            water("flush", fill_level=80),
             "flush_levels_missing",
             {},
             id="flush-without-drain-level",
         ),
         pytest.param(
-            water(WaterAction.FLUSH, drain_level=80, fill_level=20),
+            water("flush", drain_level=80, fill_level=20),
             "flush_levels_order",
             {"drain": "80", "fill": "20"},
             id="flush-reversed",
         ),
         pytest.param(
-            water(WaterAction.FLUSH, drain_level=50.5, fill_level=50.5),
+            water("flush", drain_level=50.5, fill_level=50.5),
             "flush_levels_order",
             {"drain": "50.5", "fill": "50.5"},
             id="flush-equal",
@@ -561,20 +613,22 @@ async def test_geometry_from_the_number_entities(
 async def test_invalid_requests(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
-    sender: Send,
+    user: User,
+    request_: Request,
     key: str,
     placeholders: dict[str, str],
 ) -> None:
     """A bad request raises a translated validation error and publishes nothing."""
     with pytest.raises(ServiceValidationError) as err:
-        await sender(hub)
+        await user.call(request_)
 
     assert_error(err, key, placeholders)
     assert mqtt_mock.async_publish.call_count == 0
-    assert hub.commands.active == {}
+    assert current(hass, LAST_COMMAND).state == STATE_UNKNOWN
+    assert (await user.commands())["active"] == []
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize("options", [{"allow_http_firmware": True}])
 @pytest.mark.parametrize(
     ("url", "key"),
@@ -591,17 +645,17 @@ async def test_invalid_requests(
 async def test_http_firmware_when_allowed(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
+    user: User,
     url: str,
     key: str | None,
 ) -> None:
     """With the option on, http firmware addresses go out; broken ones still not."""
     if key is None:
-        command = await firmware(url)(hub)
-        assert published(mqtt_mock) == [compact("FW", 1, url=url)(command.command_id)]
+        sent = await user.begin(firmware(url))
+        assert commands(mqtt_mock) == [compact("FW", 1, url=url)(sent.id)]
         return
     with pytest.raises(ServiceValidationError) as err:
-        await firmware(url)(hub)
+        await user.call(firmware(url))
     assert_error(err, key, {"url": url})
     assert mqtt_mock.async_publish.call_count == 0
 
@@ -609,24 +663,28 @@ async def test_http_firmware_when_allowed(
 # --- answers: transitions and guards (PROTOCOL 6, 8.3, 8.4) ---------------------------
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
-    ("answers", "state", "fields"),
+    ("answers", "returned", "state", "fields"),
     [
         pytest.param(
             [("ack", {})],
-            CommandState.ACKNOWLEDGED,
+            "acknowledged",
+            "acknowledged",
             {"message": None},
             id="ack",
         ),
         pytest.param(
             [("ack", {"success": "YES"})],
-            CommandState.ACKNOWLEDGED,
+            "acknowledged",
+            "acknowledged",
             {"message": None},
             id="ack-success-string",
         ),
         pytest.param(
             [("ack", {}), ("complete", {"message": "fed 250 g"})],
-            CommandState.COMPLETED,
+            "acknowledged",
+            "completed",
             {"message": "fed 250 g"},
             id="complete",
         ),
@@ -643,7 +701,8 @@ async def test_http_firmware_when_allowed(
                     },
                 ),
             ],
-            CommandState.FAILED,
+            "acknowledged",
+            "failed",
             {
                 "message": "feeder jammed",
                 "error_code": "E_JAM",
@@ -653,19 +712,22 @@ async def test_http_firmware_when_allowed(
         ),
         pytest.param(
             [("ack", {"success": "no", "message": "busy", "error_code": "E_BUSY"})],
-            CommandState.REJECTED,
+            "command_rejected",
+            "rejected",
             {"message": "busy", "error_code": "E_BUSY"},
             id="ack-refusal",
         ),
         pytest.param(
             [("complete", {"message": "done"})],
-            CommandState.COMPLETED,
+            "completed",
+            "completed",
             {"message": "done"},
             id="complete-without-ack",
         ),
         pytest.param(
             [("complete", {"success": 0})],
-            CommandState.FAILED,
+            "command_failed",
+            "failed",
             {"message": None},
             id="failure-without-ack",
         ),
@@ -673,49 +735,48 @@ async def test_http_firmware_when_allowed(
 )
 async def test_answers(
     hass: HomeAssistant,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
+    *,
     answers: list[tuple[str, dict[str, Any]]],
-    state: CommandState,
+    returned: str,
+    state: str,
     fields: dict[str, Any],
 ) -> None:
     """Acks and completes move a command forward and say how it went."""
     events = command_events(hass)
     context = Context()
-    command = await actions.async_feed(hub.commands, pond_of(hub), 250, context)
+    sent = await user.begin(feed(), context=context)
     for kind, payload in answers:
+        # Only the clock moves: no resend is due yet.
         freezer.tick(timedelta(seconds=1.5))
-        answer(hass, kind, command, **payload)
-        await hass.async_block_till_done()
+        await answer(hass, kind, sent.payload, **payload)
 
-    assert command.state is state
-    assert command.is_final is (state is not CommandState.ACKNOWLEDGED)
-    for name, value in fields.items():
-        assert getattr(command, name) == value
+    assert await outcome(sent) == returned
     # A refusal is no acknowledgement.
-    ack_ms = None if state is CommandState.REJECTED else 1500
-    assert command.ms_to_ack == ack_ms
-    assert hub.commands.last_command(controller_of(hub)) is command
-    if state is CommandState.ACKNOWLEDGED:
-        assert command.acknowledged.done()
-        assert not command.finished.done()
-        assert hub.commands.active == {command.command_id: command}
+    ack_ms = None if state == "rejected" else 1500
+    last = current(hass, LAST_COMMAND)
+    assert last.state == state
+    assert last.attributes["command_id"] == sent.id
+    assert last.attributes["ms_to_ack"] == ack_ms
+    assert last.attributes["message"] == fields["message"]
+    active = [command["command_id"] for command in (await user.commands())["active"]]
+    if state == "acknowledged":
+        assert active == [sent.id]
         assert events == []
         return
-    assert command.finished.done()
-    assert hub.commands.active == {}
-    assert command.ms_to_complete == 1500 * len(answers)
+    assert active == []
     assert len(events) == 1
     assert events[0].context is context
     assert events[0].data == {
-        "command_id": command.command_id,
+        "command_id": sent.id,
         "command_type": "FEED",
-        "device_id": pond_of(hub).device_entry_id,
+        "device_id": device_id(hass, pond(1)),
         "controller": DEVICE_ID,
         "pond": 1,
         "parameters": {"amount": 250, "unit": "grams"},
         "request": {},
-        "state": state.value,
+        "state": state,
         "attempts": 1,
         "ms_to_ack": ack_ms,
         "ms_to_complete": 1500 * len(answers),
@@ -725,93 +786,99 @@ async def test_answers(
     }
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
     ("answers", "late", "state"),
     [
         pytest.param(
             [("ack", {}), ("complete", {})],
             [("ack", {})],
-            CommandState.COMPLETED,
+            "completed",
             id="ack-after-completion",
         ),
         pytest.param(
             [("ack", {}), ("complete", {"success": False, "message": "jammed"})],
             [("complete", {"success": True, "message": "ok"})],
-            CommandState.FAILED,
+            "failed",
             id="complete-after-failure",
         ),
         pytest.param(
             [("ack", {"success": False, "message": "busy"})],
             [("ack", {}), ("complete", {})],
-            CommandState.REJECTED,
+            "rejected",
             id="answers-after-refusal",
         ),
         pytest.param(
             [("ack", {})],
             [("ack", {"message": "again"})],
-            CommandState.ACKNOWLEDGED,
+            "acknowledged",
             id="duplicate-ack",
         ),
         pytest.param(
             [("complete", {"message": "done"})],
             [("complete", {"message": "done again"}), ("ack", {})],
-            CommandState.COMPLETED,
+            "completed",
             id="duplicate-complete",
         ),
     ],
 )
 async def test_late_and_duplicate_answers(
     hass: HomeAssistant,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
     answers: list[tuple[str, dict[str, Any]]],
     late: list[tuple[str, dict[str, Any]]],
-    state: CommandState,
+    state: str,
 ) -> None:
     """States only move forward: late answers are counted and change nothing."""
     events = command_events(hass)
-    command = await feed()(hub)
+    sent = await user.begin(feed())
     for kind, payload in answers:
-        answer(hass, kind, command, **payload)
-    await hass.async_block_till_done()
-    before = command.as_dict()
-    timestamps = (command.acknowledged_at, command.finished_at)
+        await answer(hass, kind, sent.payload, **payload)
+    await outcome(sent)
+    before = await user.command(sent.id)
 
-    freezer.tick(timedelta(seconds=5))
+    await tick(hass, freezer, 5)
     for kind, payload in late:
-        answer(hass, kind, command, **payload)
-    await hass.async_block_till_done()
+        await answer(hass, kind, sent.payload, **payload)
 
-    assert command.state is state
-    assert command.late_answers == len(late)
-    assert command.as_dict() == before
-    assert (command.acknowledged_at, command.finished_at) == timestamps
-    assert len(events) == (0 if state is CommandState.ACKNOWLEDGED else 1)
-    assert hub.commands.unknown_answers == 0
+    after = await user.command(sent.id)
+    assert after["state"] == state
+    assert len(events) == (0 if state == "acknowledged" else 1)
+    assert await user.unknown_answers() == 0
+    if state == "acknowledged":
+        # Running commands show no count; it shows once the command ends.
+        assert after == before
+        await answer(hass, "complete", sent.payload)
+        after = await user.command(sent.id)
+        assert after["state"] == "completed"
+    else:
+        assert after == before | {"late_answers": len(late)}
+    assert after["late_answers"] == len(late)
 
 
+@pytest.mark.usefixtures("entry")
 async def test_late_ack_after_timeout(
-    hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, user: User, freezer: FrozenDateTimeFactory
 ) -> None:
     """An ack after the deadline does not bring a timed-out command back."""
     events = command_events(hass)
-    command = await feed()(hub)
-    await advance(hass, freezer, 10)
-    assert command.state is CommandState.TIMED_OUT
+    sent = await user.begin(feed())
+    await tick(hass, freezer, 10)
+    assert await outcome(sent) == "command_timed_out"
 
-    answer(hass, "ack", command)
-    answer(hass, "complete", command)
-    await hass.async_block_till_done()
+    await answer(hass, "ack", sent.payload)
+    await answer(hass, "complete", sent.payload)
 
-    assert command.state is CommandState.TIMED_OUT
-    assert command.late_answers == 2
-    assert command.acknowledged_at is None
+    command = await user.command(sent.id)
+    assert command["state"] == "timed_out"
+    assert command["late_answers"] == 2
+    assert command["ms_to_ack"] is None
+    assert current(hass, LAST_COMMAND).state == "timed_out"
     assert [event.data["state"] for event in events] == ["timed_out"]
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
     "spelling",
     [
@@ -821,66 +888,62 @@ async def test_late_ack_after_timeout(
     ],
 )
 async def test_answer_id_spellings(
-    hass: HomeAssistant, hub: FutureFishHub, spelling: Callable[[str], str]
+    hass: HomeAssistant, user: User, spelling: Callable[[str], str]
 ) -> None:
     """Controllers may answer with any spelling of the command's UUID."""
-    command = await feed()(hub)
-    answer(hass, "ack", spelling(command.command_id))
-    await hass.async_block_till_done()
-    assert command.state is CommandState.ACKNOWLEDGED
-    answer(hass, "complete", spelling(command.command_id))
-    await hass.async_block_till_done()
-    assert command.state is CommandState.COMPLETED
-    assert hub.commands.unknown_answers == 0
+    sent = await user.begin(feed())
+    await answer(hass, "ack", spelling(sent.id))
+    assert await outcome(sent) == "acknowledged"
+    await answer(hass, "complete", spelling(sent.id))
+    assert current(hass, LAST_COMMAND).state == "completed"
+    assert await user.unknown_answers() == 0
 
 
+@pytest.mark.usefixtures("entry")
 async def test_answer_from_another_controller(
-    hass: HomeAssistant,
-    hub: FutureFishHub,
-    caplog: pytest.LogCaptureFixture,
+    hass: HomeAssistant, user: User, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Only the controller a command was sent to can answer it (PROTOCOL 8.4)."""
     await report(hass, OTHER_MAC)
-    command = await feed()(hub)
+    sent = await user.begin(feed())
 
-    answer(hass, "ack", command, device=OTHER_MAC)
-    answer(hass, "complete", command, device=OTHER_MAC, success=False)
-    await hass.async_block_till_done()
+    await answer(hass, "ack", sent.payload, device=OTHER_MAC)
+    await answer(hass, "complete", sent.payload, success=False, device=OTHER_MAC)
 
-    assert command.state is CommandState.SENT
-    assert command.late_answers == 0
+    assert await still_running(sent.call)
+    assert current(hass, LAST_COMMAND).state == "sent"
     warnings = [
         record.getMessage()
         for record in caplog.records
         if record.levelno == logging.WARNING and "Ignored an answer" in record.message
     ]
     warning = (
-        f"Ignored an answer from {OTHER_NAME} to command {command.command_id},"
+        f"Ignored an answer from {OTHER_NAME} to command {sent.id},"
         f" which was sent to {CONTROLLER_NAME}"
     )
     assert warnings == [warning, warning]
 
-    answer(hass, "complete", command)
-    await hass.async_block_till_done()
-    assert command.state is CommandState.COMPLETED
+    await answer(hass, "complete", sent.payload)
+    assert await outcome(sent) == "completed"
     # Once finished, the other controller's answer is simply unknown to it.
-    answer(hass, "ack", command, device=OTHER_MAC)
-    await hass.async_block_till_done()
-    assert command.late_answers == 0
-    assert hub.commands.unknown_answers == 1
+    await answer(hass, "ack", sent.payload, device=OTHER_MAC)
+    assert (await user.command(sent.id))["late_answers"] == 0
+    assert await user.unknown_answers() == 1
 
 
-async def test_unknown_command_id(hass: HomeAssistant, hub: FutureFishHub) -> None:
+@pytest.mark.usefixtures("entry")
+async def test_unknown_command_id(hass: HomeAssistant, user: User) -> None:
     """An answer to a command nobody sent is counted and otherwise ignored."""
-    command = await feed()(hub)
-    answer(hass, "ack", uuid.uuid4().hex)
-    answer(hass, "complete", str(uuid.uuid4()))
-    await hass.async_block_till_done()
+    sent = await user.begin(feed())
+    await answer(hass, "ack", uuid.uuid4().hex)
+    await answer(hass, "complete", str(uuid.uuid4()))
 
-    assert hub.commands.unknown_answers == 2
-    assert command.state is CommandState.SENT
+    assert await user.unknown_answers() == 2
+    assert await still_running(sent.call)
+    assert current(hass, LAST_COMMAND).state == "sent"
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize("kind", ["ack", "complete"])
 @pytest.mark.parametrize(
     ("payload", "reason"),
@@ -894,20 +957,22 @@ async def test_unknown_command_id(hass: HomeAssistant, hub: FutureFishHub) -> No
 )
 async def test_malformed_answers(
     hass: HomeAssistant,
-    hub: FutureFishHub,
+    user: User,
     kind: str,
     payload: dict[str, Any] | str,
     reason: str,
 ) -> None:
     """Broken answers are dropped and counted for the controller; nothing changes."""
     events = command_events(hass)
-    command = await feed()(hub)
+    sent = await user.begin(feed())
     send(hass, kind, payload)
-    await hass.async_block_till_done()
+    await settle()
 
-    assert controller_of(hub).stats.dropped == {f"{kind}: {reason}": 1}
-    assert command.state is CommandState.SENT
-    assert hub.commands.unknown_answers == 0
+    diagnostics = await user.diagnostics()
+    assert diagnostics["controllers"][0]["stats"]["dropped"] == {f"{kind}: {reason}": 1}
+    assert diagnostics["hub"]["unknown_command_answers"] == 0
+    assert await still_running(sent.call)
+    assert current(hass, LAST_COMMAND).state == "sent"
     assert events == []
 
 
@@ -924,63 +989,68 @@ async def publish_times(
     """Advance one second at a time and return when commands were published."""
     times = [0] * mqtt_mock.async_publish.call_count
     for second in range(1, seconds + 1):
-        await advance(hass, freezer, 1)
+        await tick(hass, freezer, 1)
         if on_tick is not None:
             on_tick(second)
-            await hass.async_block_till_done()
+            await settle()
         times += [second] * (mqtt_mock.async_publish.call_count - len(times))
     return times
 
 
+@pytest.mark.usefixtures("entry")
 async def test_resends_until_acknowledged_deadline(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Without an ack the same command goes out again at 2, 5 and 9 s, then gives up."""
     events = command_events(hass)
-    command = await feed()(hub)
+    sent = await user.begin(feed())
 
     times = await publish_times(hass, mqtt_mock, freezer, 9)
     assert times == [0, 2, 5, 9]
-    envelopes = published(mqtt_mock)
-    assert {envelope["command_id"] for envelope in envelopes} == {command.command_id}
+    envelopes = commands(mqtt_mock)
+    assert {envelope["command_id"] for envelope in envelopes} == {sent.id}
     assert [envelope["timestamp"] for envelope in envelopes] == [
         (NOW + timedelta(seconds=second)).isoformat().replace("+00:00", "Z")
         for second in times
     ]
-    assert command.state is CommandState.SENT
-    assert command.attempts == 4
+    command = await user.command(sent.id)
+    assert (command["state"], command["attempts"]) == ("sent", 4)
 
-    await advance(hass, freezer, 1)
-    assert command.state is CommandState.TIMED_OUT
-    assert command.message == "no acknowledgement within 10 s"
-    assert command.attempts == 4
+    await tick(hass, freezer, 1)
+    assert await outcome(sent) == "command_timed_out"
     assert mqtt_mock.async_publish.call_count == 4
     assert [event.data["state"] for event in events] == ["timed_out"]
     assert events[0].data["message"] == "no acknowledgement within 10 s"
+    assert events[0].data["attempts"] == 4
 
 
+@pytest.mark.usefixtures("entry")
 async def test_resends_stop_once_acknowledged(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An ack ends the resends; the completion deadline takes over."""
-    command = await feed()(hub)
+    sent = await user.begin(feed())
 
     def ack_at_three(second: int) -> None:
         if second == 3:
-            answer(hass, "ack", command)
+            reply(hass, "ack", sent.payload)
 
     assert await publish_times(hass, mqtt_mock, freezer, 60, ack_at_three) == [0, 2]
-    assert command.state is CommandState.ACKNOWLEDGED
-    assert command.attempts == 2
-    assert command.ms_to_ack == 3000
+    response = await sent.call
+    assert response is not None
+    assert response["state"] == "acknowledged"
+    assert response["attempts"] == 2
+    assert response["ms_to_ack"] == 3000
+    assert current(hass, LAST_COMMAND).state == "acknowledged"
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
     ("options", "times", "deadline"),
     [
@@ -992,47 +1062,35 @@ async def test_resends_stop_once_acknowledged(
 async def test_retry_options(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
     times: list[int],
     deadline: int,
 ) -> None:
     """Retries can be switched off, and resends never pass the ack deadline."""
-    command = await feed()(hub)
+    events = command_events(hass)
+    sent = await user.begin(feed())
 
     assert await publish_times(hass, mqtt_mock, freezer, deadline - 1) == times
-    assert command.state is CommandState.SENT
-    await advance(hass, freezer, 1)
-    assert command.state is CommandState.TIMED_OUT
-    assert command.message == f"no acknowledgement within {deadline} s"
+    assert await still_running(sent.call)
+    await tick(hass, freezer, 1)
+    assert await outcome(sent) == "command_timed_out"
+    assert events[0].data["message"] == f"no acknowledgement within {deadline} s"
     assert mqtt_mock.async_publish.call_count == len(times)
 
 
-def test_tracker_settings_from_options() -> None:
-    """Options override the defaults; what is not set keeps its default."""
-    settings = TrackerSettings.from_options(
-        {"retries": False, "ack_timeout": 15, "timeout_feed": 30}
-    )
-    assert settings.retries is False
-    assert settings.ack_timeout == timedelta(seconds=15)
-    assert settings.completion_timeouts[CommandType.FEED] == timedelta(seconds=30)
-    assert settings.completion_timeouts[CommandType.FLUSH] == timedelta(minutes=30)
-    defaults = TrackerSettings.from_options({})
-    assert defaults.retries is True
-    assert defaults.ack_timeout == timedelta(seconds=10)
-    assert set(defaults.completion_timeouts) == set(CommandType)
-
-
+@pytest.mark.usefixtures("entry")
 async def test_failed_resend_is_retried_later(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A resend the broker refuses is not counted and does not hurry the next one."""
     caplog.set_level(logging.DEBUG, "custom_components.future_fish")
-    command = await feed()(hub)
+    events = command_events(hass)
+    sent = await user.begin(feed())
     mqtt_mock.async_publish.side_effect = HomeAssistantError("broker said no")
 
     def broker_back(second: int) -> None:
@@ -1045,26 +1103,26 @@ async def test_failed_resend_is_retried_later(
         5,
         9,
     ]
-    assert command.attempts == 3
-    assert f"Resend of {command.command_id} failed: broker said no" in caplog.text
-    assert [envelope["command_id"] for envelope in published(mqtt_mock)] == [
-        command.command_id
-    ] * 4
+    assert (await user.command(sent.id))["attempts"] == 3
+    assert f"Resend of {sent.id} failed: broker said no" in caplog.text
+    assert [envelope["command_id"] for envelope in commands(mqtt_mock)] == [sent.id] * 4
+    await tick(hass, freezer, 1)
+    assert await outcome(sent) == "command_timed_out"
+    assert events[0].data["attempts"] == 3
 
 
 # --- completion deadlines -------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
-    ("sender", "seconds"),
+    ("request_", "seconds"),
     [
         pytest.param(feed(), 120, id="feed"),
-        pytest.param(water(WaterAction.FILL, level=80), 1800, id="fill"),
-        pytest.param(water(WaterAction.DRAIN, level=20), 1800, id="drain"),
-        pytest.param(
-            water(WaterAction.FLUSH, drain_level=20, fill_level=80), 1800, id="flush"
-        ),
-        pytest.param(water(WaterAction.OUTLET_OPEN), 60, id="valve"),
+        pytest.param(water("fill", level=80), 1800, id="fill"),
+        pytest.param(water("drain", level=20), 1800, id="drain"),
+        pytest.param(water("flush", drain_level=20, fill_level=80), 1800, id="flush"),
+        pytest.param(water("outlet_open"), 60, id="valve"),
         pytest.param(firmware(), 900, id="firmware"),
         pytest.param(reboot(), 180, id="reboot"),
         pytest.param(threshold(), 60, id="threshold"),
@@ -1072,76 +1130,87 @@ async def test_failed_resend_is_retried_later(
 )
 async def test_completion_deadlines(
     hass: HomeAssistant,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
-    sender: Send,
+    request_: Request,
     seconds: int,
 ) -> None:
     """An acknowledged command that never completes times out, per type."""
     events = command_events(hass)
-    command = await sender(hub)
-    await advance(hass, freezer, 3)
-    answer(hass, "ack", command)
-    await hass.async_block_till_done()
+    sent = await user.begin(request_)
+    await tick(hass, freezer, 3)
+    await answer(hass, "ack", sent.payload)
+    assert await outcome(sent) == "acknowledged"
 
-    await advance(hass, freezer, seconds - 1)
-    assert command.state is CommandState.ACKNOWLEDGED
-    await advance(hass, freezer, 1)
-    assert command.state is CommandState.TIMED_OUT
-    assert command.message == f"not completed within {seconds} s"
-    assert command.ms_to_complete == (seconds + 3) * 1000
+    await tick(hass, freezer, seconds - 1)
+    assert current(hass, LAST_COMMAND).state == "acknowledged"
+    await tick(hass, freezer, 1)
+    last = current(hass, LAST_COMMAND)
+    assert last.state == "timed_out"
+    assert last.attributes["message"] == f"not completed within {seconds} s"
+    assert last.attributes["ms_to_complete"] == (seconds + 3) * 1000
     assert [event.data["state"] for event in events] == ["timed_out"]
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
     "options",
     [{"timeout_feed": 30, "timeout_valve": 15, "timeout_water": 600}],
 )
 @pytest.mark.parametrize(
-    ("sender", "seconds"),
+    ("request_", "seconds"),
     [
         pytest.param(feed(), 30, id="feed"),
-        pytest.param(water(WaterAction.INLET_CLOSE), 15, id="valve"),
-        pytest.param(water(WaterAction.FILL, level=10), 600, id="fill"),
+        pytest.param(water("inlet_close"), 15, id="valve"),
+        pytest.param(water("fill", level=10), 600, id="fill"),
+        pytest.param(water("flush", drain_level=20, fill_level=80), 600, id="flush"),
         pytest.param(reboot(), 180, id="reboot-keeps-default"),
     ],
 )
 async def test_completion_deadline_options(
     hass: HomeAssistant,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
-    sender: Send,
+    request_: Request,
     seconds: int,
 ) -> None:
     """The options override the default completion deadlines."""
-    command = await sender(hub)
-    answer(hass, "ack", command)
-    await hass.async_block_till_done()
+    sent = await user.begin(request_, wait=True)
+    await answer(hass, "ack", sent.payload)
 
-    await advance(hass, freezer, seconds - 1)
-    assert command.state is CommandState.ACKNOWLEDGED
-    await advance(hass, freezer, 1)
-    assert command.state is CommandState.TIMED_OUT
-    assert command.message == f"not completed within {seconds} s"
+    await tick(hass, freezer, seconds - 1)
+    assert await still_running(sent.call)
+    assert current(hass, LAST_COMMAND).state == "acknowledged"
+    await tick(hass, freezer, 1)
+    with pytest.raises(HomeAssistantError) as err:
+        await sent.call
+    assert_error(err, "command_timed_out")
+    assert err.value.translation_placeholders["message"] == (
+        f"not completed within {seconds} s"
+    )
 
 
+@pytest.mark.usefixtures("entry")
 async def test_completed_command_has_no_deadline_left(
-    hass: HomeAssistant,
-    hub: FutureFishHub,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, user: User, freezer: FrozenDateTimeFactory
 ) -> None:
     """A command completed without an ack has no deadline left to fire."""
-    command = await feed()(hub)
-    answer(hass, "complete", command)
-    await hass.async_block_till_done()
-    await advance(hass, freezer, 3600)
-    assert command.state is CommandState.COMPLETED
-    assert command.message is None
+    events = command_events(hass)
+    sent = await user.begin(feed())
+    await answer(hass, "complete", sent.payload)
+    assert await outcome(sent) == "completed"
+
+    await tick(hass, freezer, 3600)
+    last = current(hass, LAST_COMMAND)
+    assert last.state == "completed"
+    assert last.attributes["message"] is None
+    assert len(events) == 1
 
 
 # --- reboot ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
     ("acknowledged", "boot_seconds"),
     [
@@ -1153,76 +1222,83 @@ async def test_completed_command_has_no_deadline_left(
 )
 async def test_reboot_completes_on_startup(
     hass: HomeAssistant,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
     acknowledged: bool,
     boot_seconds: int,
 ) -> None:
     """A reboot is done when the controller's next startup arrives (PROTOCOL 6)."""
     events = command_events(hass)
-    command = await reboot()(hub)
-    running_feed = await feed()(hub)
-    answer(hass, "ack", running_feed)
+    restarting = await user.begin(reboot())
+    fed = await user.begin(feed())
+    await answer(hass, "ack", fed.payload)
+    assert await outcome(fed) == "acknowledged"
     if acknowledged:
-        answer(hass, "ack", command)
-    await hass.async_block_till_done()
-    await advance(hass, freezer, boot_seconds)
+        await answer(hass, "ack", restarting.payload)
+        assert await outcome(restarting) == "acknowledged"
+    await tick(hass, freezer, boot_seconds)
     send(hass, "startup", STARTUP)
-    await hass.async_block_till_done()
+    await settle()
 
-    assert command.state is CommandState.COMPLETED
-    assert command.message == "restarted"
-    assert command.ms_to_complete == boot_seconds * 1000
-    assert command.ms_to_ack == (0 if acknowledged else boot_seconds * 1000)
+    if not acknowledged:
+        assert await outcome(restarting) == "completed"
     assert [event.data["command_type"] for event in events] == ["REBOOT"]
-    assert running_feed.state is CommandState.ACKNOWLEDGED
+    assert events[0].data["state"] == "completed"
+    assert events[0].data["message"] == "restarted"
+    assert events[0].data["ms_to_complete"] == boot_seconds * 1000
+    assert events[0].data["ms_to_ack"] == (0 if acknowledged else boot_seconds * 1000)
+    assert (await user.command(fed.id))["state"] == "acknowledged"
 
 
+@pytest.mark.usefixtures("entry")
 async def test_reboot_is_never_resent(
     hass: HomeAssistant,
-    hub: FutureFishHub,
+    user: User,
     mqtt_mock: MqttMockHAClient,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A resent reboot could arrive after the boot, when the id is forgotten."""
-    command = await reboot()(hub)
+    events = command_events(hass)
+    sent = await user.begin(reboot())
     for _ in range(6):
-        await advance(hass, freezer, 5)
+        await tick(hass, freezer, 5)
     await disconnect_broker(hass, mqtt_mock)
     await reconnect_broker(hass, mqtt_mock)
 
-    assert [sent["command_type"] for sent in published(mqtt_mock)] == ["REBOOT"]
-    assert command.attempts == 1
-    assert command.state is CommandState.SENT
-    await advance(hass, freezer, 151)
-    assert command.state is CommandState.TIMED_OUT
-    assert command.message == "no acknowledgement within 180 s"
+    assert [command["command_type"] for command in commands(mqtt_mock)] == ["REBOOT"]
+    command = await user.command(sent.id)
+    assert (command["state"], command["attempts"]) == ("sent", 1)
+    await tick(hass, freezer, 151)
+    assert await outcome(sent) == "command_timed_out"
+    assert events[0].data["message"] == "no acknowledgement within 180 s"
 
 
-async def test_startup_of_another_controller(
-    hass: HomeAssistant, hub: FutureFishHub
-) -> None:
+@pytest.mark.usefixtures("entry")
+async def test_startup_of_another_controller(hass: HomeAssistant, user: User) -> None:
     """Only the restarted controller's reboot completes."""
-    command = await reboot()(hub)
+    sent = await user.begin(reboot())
     await report(hass, OTHER_MAC)
-    assert command.state is CommandState.SENT
+    assert await still_running(sent.call)
+    assert current(hass, LAST_COMMAND).state == "sent"
 
 
 # --- broker and controller availability ---------------------------------------------
 
 
+@pytest.mark.usefixtures("entry")
 async def test_broker_lost(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: FutureFishHub
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, user: User
 ) -> None:
     """Without the broker no command can be sent."""
     await disconnect_broker(hass, mqtt_mock)
     with pytest.raises(HomeAssistantError) as err:
-        await feed()(hub)
+        await user.call(feed())
     assert_error(err, "mqtt_disconnected", None)
     assert not isinstance(err.value, ServiceValidationError)
     assert mqtt_mock.async_publish.call_count == 0
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
     ("options", "acknowledge", "resent"),
     [
@@ -1235,7 +1311,7 @@ async def test_broker_lost(
 async def test_broker_reconnect_resends(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
+    user: User,
     acknowledge: bool,
     resent: bool,
 ) -> None:
@@ -1244,10 +1320,11 @@ async def test_broker_reconnect_resends(
     Controllers reconnect on their own schedule, after Home Assistant: the resend
     waits for the controller's first message.
     """
-    command = await feed()(hub)
+    events = command_events(hass)
+    sent = await user.begin(feed())
     if acknowledge:
-        answer(hass, "ack", command)
-        await hass.async_block_till_done()
+        await answer(hass, "ack", sent.payload)
+        assert await outcome(sent) == "acknowledged"
     await disconnect_broker(hass, mqtt_mock)
     assert mqtt_mock.async_publish.call_count == 1
     await reconnect_broker(hass, mqtt_mock)
@@ -1255,35 +1332,36 @@ async def test_broker_reconnect_resends(
     send(hass, "heartbeat", HEARTBEAT)
     await hass.async_block_till_done(wait_background_tasks=True)
 
-    assert [envelope["command_id"] for envelope in published(mqtt_mock)] == [
-        command.command_id
-    ] * (2 if resent else 1)
-    assert command.attempts == (2 if resent else 1)
-    answer(hass, "ack", command)
-    answer(hass, "complete", command, message="fed")
-    await hass.async_block_till_done()
-    assert command.state is CommandState.COMPLETED
-    assert command.message == "fed"
+    assert [envelope["command_id"] for envelope in commands(mqtt_mock)] == [sent.id] * (
+        2 if resent else 1
+    )
+    assert (await user.command(sent.id))["attempts"] == (2 if resent else 1)
+    await answer(hass, "ack", sent.payload)
+    await answer(hass, "complete", sent.payload, message="fed")
+    assert [event.data["state"] for event in events] == ["completed"]
+    assert events[0].data["message"] == "fed"
 
 
+@pytest.mark.usefixtures("entry")
 async def test_answer_that_brings_a_controller_back_is_not_resent(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: FutureFishHub
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, user: User
 ) -> None:
     """A complete arriving as a controller's first message after an outage ends it."""
-    command = await feed()(hub)
+    sent = await user.begin(feed())
     await disconnect_broker(hass, mqtt_mock)
     await reconnect_broker(hass, mqtt_mock)
-    answer(hass, "complete", command)
+    await answer(hass, "complete", sent.payload)
     await hass.async_block_till_done(wait_background_tasks=True)
 
-    assert command.state is CommandState.COMPLETED
+    assert await outcome(sent) == "completed"
     assert mqtt_mock.async_publish.call_count == 1
 
 
+@pytest.mark.usefixtures("entry")
 async def test_controller_offline(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """No command goes to an offline controller; the error says since when."""
@@ -1292,7 +1370,7 @@ async def test_controller_offline(
     await hass.async_block_till_done()
 
     with pytest.raises(HomeAssistantError) as err:
-        await feed()(hub)
+        await user.call(feed())
     # Local time: the tests run in US/Pacific.
     assert_error(
         err,
@@ -1305,6 +1383,7 @@ async def test_controller_offline(
 async def test_controller_never_seen(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
+    user: User,
     hass_storage: dict[str, Any],
 ) -> None:
     """A controller known from before the restart but silent since is refused."""
@@ -1327,10 +1406,9 @@ async def test_controller_never_seen(
         },
     }
     await setup_hub(hass, entry)
-    hub: FutureFishHub = entry.runtime_data
 
     with pytest.raises(HomeAssistantError) as err:
-        await actions.async_reboot(hub.commands, controller_of(hub), None)
+        await user.call(reboot())
     assert_error(err, "controller_not_seen", {"controller": "Koi pond", "since": ""})
     assert mqtt_mock.async_publish.call_count == 0
 
@@ -1338,21 +1416,22 @@ async def test_controller_never_seen(
 # --- conflicts ------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
     ("first", "second", "elsewhere", "target", "running"),
     [
         pytest.param(
-            water(WaterAction.FILL, level=80),
-            water(WaterAction.INLET_OPEN),
-            water(WaterAction.INLET_OPEN, position=2),
+            water("fill", level=80),
+            water("inlet_open"),
+            water("inlet_open", position=2),
             "Pond 1",
             "WATER_FILL",
             id="water",
         ),
         pytest.param(
-            water(WaterAction.OUTLET_OPEN),
-            water(WaterAction.FLUSH, drain_level=10, fill_level=90),
-            water(WaterAction.OUTLET_OPEN, position=2),
+            water("outlet_open"),
+            water("flush", drain_level=10, fill_level=90),
+            water("outlet_open", position=2),
             "Pond 1",
             "WATER_OUTLET_OPEN",
             id="valve-then-flush",
@@ -1371,69 +1450,79 @@ async def test_controller_never_seen(
 async def test_conflicts(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
-    hub: FutureFishHub,
+    user: User,
     *,
-    first: Send,
-    second: Send,
-    elsewhere: Send,
+    first: Request,
+    second: Request,
+    elsewhere: Request,
     target: str,
     running: str,
 ) -> None:
     """A second command of a kind waits for the first; other ponds are free."""
-    command = await first(hub)
+    sent = await user.begin(first)
     with pytest.raises(HomeAssistantError) as err:
-        await second(hub)
+        await user.call(second)
     assert_error(err, "command_conflict", {"target": target, "running": running})
     assert mqtt_mock.async_publish.call_count == 1
 
-    other = await elsewhere(hub)
-    assert other.state is CommandState.SENT
-    unrelated = await threshold()(hub)
-    assert unrelated.state is CommandState.SENT
+    other = await user.begin(elsewhere)
+    unrelated = await user.begin(threshold())
+    for command in (other, unrelated):
+        assert (await user.command(command.id))["state"] == "sent"
 
-    answer(hass, "complete", command)
-    await hass.async_block_till_done()
-    assert (await second(hub)).state is CommandState.SENT
+    await answer(hass, "complete", sent.payload)
+    assert await outcome(sent) == "completed"
+    again = await user.begin(second)
+    assert (await user.command(again.id))["state"] == "sent"
 
 
+@pytest.mark.usefixtures("entry")
 async def test_simultaneous_requests_conflict(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: FutureFishHub
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, user: User
 ) -> None:
     """Two feeds asked for at the same moment do not both go out."""
-    results = await asyncio.gather(feed()(hub), feed()(hub), return_exceptions=True)
+    calls = [asyncio.create_task(user.call(feed())) for _ in range(2)]
+    user.calls.extend(calls)
+    await settle()
 
-    commands = [result for result in results if isinstance(result, Command)]
-    errors = [result for result in results if isinstance(result, HomeAssistantError)]
-    assert len(commands) == 1
-    assert [error.translation_key for error in errors] == ["command_conflict"]
-    assert published(mqtt_mock) == [
-        standard("FEED", 1, {"amount": 250, "unit": "grams"})(commands[0].command_id)
+    refused = [call for call in calls if call.done()]
+    assert len(refused) == 1
+    with pytest.raises(HomeAssistantError) as err:
+        await refused[0]
+    assert err.value.translation_key == "command_conflict"
+    published = commands(mqtt_mock)
+    assert published == [
+        standard("FEED", 1, {"amount": 250, "unit": "grams"})(command_id(published[0]))
     ]
 
 
+@pytest.mark.usefixtures("entry")
 async def test_failed_publish_blocks_nothing(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: FutureFishHub
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, user: User
 ) -> None:
     """A publish the broker refuses raises and leaves the pond free."""
     events = command_events(hass)
     mqtt_mock.async_publish.side_effect = HomeAssistantError("broker said no")
     with pytest.raises(HomeAssistantError, match="broker said no"):
-        await feed()(hub)
-    assert hub.commands.active == {}
-    assert hub.commands.last_command(controller_of(hub)) is None
+        await user.call(feed())
+    assert (await user.commands())["active"] == []
+    assert current(hass, LAST_COMMAND).state == STATE_UNKNOWN
 
     mqtt_mock.async_publish.side_effect = None
-    command = await feed()(hub)
-    assert command.state is CommandState.SENT
-    assert hub.commands.active == {command.command_id: command}
+    sent = await user.begin(feed())
+    active = (await user.commands())["active"]
+    assert [(command["command_id"], command["state"]) for command in active] == [
+        (sent.id, "sent")
+    ]
     assert events == []
 
 
+@pytest.mark.usefixtures("entry")
 async def test_answer_before_publish_returns(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     mqtt_client_mock: MqttMockPahoClient,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A controller may answer before the broker confirms the publish (QoS 2)."""
@@ -1442,110 +1531,104 @@ async def test_answer_before_publish_returns(
     def publish_and_answer(topic: str, payload: str, *args: Any) -> Any:
         info = deliver(topic, payload, *args)
         envelope = json.loads(payload)
-        command_id = envelope.get("command_id") or envelope["id"]
-        answer(hass, "ack", command_id)
+        reply(hass, "ack", envelope)
         if envelope.get("command_type") == "WATER_INLET_OPEN":
-            answer(hass, "complete", command_id)
+            reply(hass, "complete", envelope)
         return info
 
     mqtt_client_mock.publish.side_effect = publish_and_answer
     events = command_events(hass)
-    command = await feed()(hub)
-    assert command.state is CommandState.ACKNOWLEDGED
-    valve = await water(WaterAction.INLET_OPEN)(hub)
-    assert valve.state is CommandState.COMPLETED
-    assert hub.commands.unknown_answers == 0
+    response = await user.call(feed())
+    assert response is not None
+    assert response["state"] == "acknowledged"
+    await hass.services.async_call(
+        Platform.VALVE,
+        SERVICE_OPEN_VALVE,
+        {ATTR_ENTITY_ID: "valve.pond_1_inlet_valve"},
+        blocking=True,
+    )
+    assert current(hass, "valve.pond_1_inlet_valve").state == STATE_OPEN
+    assert await user.unknown_answers() == 0
 
-    await advance(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert mqtt_mock.async_publish.call_count == 2
-    assert command.state is CommandState.ACKNOWLEDGED
-    assert [event.data["state"] for event in events] == ["completed"]
-    assert pond_of(hub).inlet_valve is True
+    assert (await user.command(str(response["command_id"])))["state"] == "acknowledged"
+    assert [event.data["command_type"] for event in events] == ["WATER_INLET_OPEN"]
+    assert events[0].data["state"] == "completed"
 
 
 # --- valves ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
-    ("action", "key", "value"),
+    ("action", "valve", "moving", "position"),
     [
-        (WaterAction.INLET_OPEN, INLET_VALVE, True),
-        (WaterAction.INLET_CLOSE, INLET_VALVE, False),
-        (WaterAction.OUTLET_OPEN, OUTLET_VALVE, True),
-        (WaterAction.OUTLET_CLOSE, OUTLET_VALVE, False),
+        ("inlet_open", "inlet_valve", STATE_OPENING, STATE_OPEN),
+        ("inlet_close", "inlet_valve", STATE_CLOSING, STATE_CLOSED),
+        ("outlet_open", "outlet_valve", STATE_OPENING, STATE_OPEN),
+        ("outlet_close", "outlet_valve", STATE_CLOSING, STATE_CLOSED),
     ],
 )
 async def test_valve_positions(
     hass: HomeAssistant,
-    hub: FutureFishHub,
-    action: WaterAction,
-    key: str,
-    value: bool,
+    user: User,
+    action: str,
+    valve: str,
+    moving: str,
+    position: str,
 ) -> None:
-    """Only a completed valve command changes what the pond shows for the valve."""
-    pond = pond_of(hub, 2)
-    command = await water(action, position=2)(hub)
-    answer(hass, "ack", command)
-    await hass.async_block_till_done()
-    assert key not in pond.values
+    """Only a completed valve command changes the position the pond's valve shows."""
+    entity_id = f"valve.pond_2_{valve}"
+    sent = await user.begin(water(action, position=2))
+    await answer(hass, "ack", sent.payload)
+    assert await outcome(sent) == "acknowledged"
+    assert current(hass, entity_id).state == moving
 
-    answer(hass, "complete", command, success=False)
-    await hass.async_block_till_done()
-    assert key not in pond.values
+    await answer(hass, "complete", sent.payload, success=False)
+    assert current(hass, entity_id).state == STATE_UNKNOWN
 
-    command = await water(action, position=2)(hub)
-    answer(hass, "complete", command)
-    await hass.async_block_till_done()
-    assert getattr(pond, key) is value
-    assert pond_of(hub, 1).inlet_valve is None
-    assert OUTLET_VALVE not in pond_of(hub, 1).values
+    sent = await user.begin(water(action, position=2))
+    await answer(hass, "complete", sent.payload)
+    assert await outcome(sent) == "completed"
+    assert current(hass, entity_id).state == position
+    for other in ("valve.pond_1_inlet_valve", "valve.pond_1_outlet_valve"):
+        assert current(hass, other).state == STATE_UNKNOWN
 
 
-async def test_completed_fill_sets_no_valve(
-    hass: HomeAssistant, hub: FutureFishHub
-) -> None:
+@pytest.mark.usefixtures("entry")
+async def test_completed_fill_sets_no_valve(hass: HomeAssistant, user: User) -> None:
     """Other water commands say nothing about the valves."""
-    command = await water(WaterAction.FILL, level=90)(hub)
-    answer(hass, "complete", command)
-    await hass.async_block_till_done()
-    assert INLET_VALVE not in pond_of(hub).values
-    assert OUTLET_VALVE not in pond_of(hub).values
+    sent = await user.begin(water("fill", level=90))
+    await answer(hass, "complete", sent.payload)
+    assert await outcome(sent) == "completed"
+    for valve in ("valve.pond_1_inlet_valve", "valve.pond_1_outlet_valve"):
+        assert current(hass, valve).state == STATE_UNKNOWN
 
 
 # --- unload ---------------------------------------------------------------------------
 
 
 async def test_unload_cancels_running_commands(
-    hass: HomeAssistant, entry: MockConfigEntry, hub: FutureFishHub
+    hass: HomeAssistant, entry: MockConfigEntry, user: User
 ) -> None:
     """Unloading the hub ends what is still running, with an event each."""
     events = command_events(hass)
     context = Context()
-    fed = await actions.async_feed(hub.commands, pond_of(hub), 100, context)
-    answer(hass, "ack", fed)
-    await hass.async_block_till_done()
-    restarting = await reboot()(hub)
-    done = await feed(position=2)(hub)
-    answer(hass, "complete", done)
-    await hass.async_block_till_done()
+    fed = await user.begin(feed(100), wait=True, context=context)
+    await answer(hass, "ack", fed.payload)
+    assert await still_running(fed.call)
+    restarting = await user.begin(reboot())
+    done = await user.begin(feed(position=2))
+    await answer(hass, "complete", done.payload)
+    assert await outcome(done) == "completed"
     events.clear()
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
 
-    for command in (fed, restarting):
-        assert command.state is CommandState.CANCELLED
-        assert command.message == "Home Assistant stopped it"
-        assert command.finished.done()
-    assert done.state is CommandState.COMPLETED
-    assert hub.commands.active == {}
-    assert {event.data["command_id"]: event.data["state"] for event in events} == {
-        fed.command_id: "cancelled",
-        restarting.command_id: "cancelled",
-    }
-    assert events[0].context is context
     with pytest.raises(HomeAssistantError) as err:
-        await actions.async_wait(fed, until_completion=True)
+        await fed.call
     assert_error(
         err,
         "command_cancelled",
@@ -1556,11 +1639,20 @@ async def test_unload_cancels_running_commands(
             "error_code": "",
         },
     )
+    assert await outcome(restarting) == "command_cancelled"
+    cancelled = {event.data["command_id"]: event for event in events}
+    assert {key: event.data["state"] for key, event in cancelled.items()} == {
+        fed.id: "cancelled",
+        restarting.id: "cancelled",
+    }
+    assert cancelled[fed.id].context is context
+    assert cancelled[fed.id].data["message"] == "Home Assistant stopped it"
 
 
-# --- waiting for the outcome (actions.async_wait) -----------------------------------
+# --- waiting for the outcome --------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("entry")
 @pytest.mark.parametrize(
     ("until_completion", "answers", "key", "message", "error_code"),
     [
@@ -1602,12 +1694,19 @@ async def test_unload_cancels_running_commands(
             "",
             id="ack-failed-without-ack",
         ),
-        pytest.param(False, [], "command_timed_out", None, "", id="ack-timed-out"),
+        pytest.param(
+            False,
+            [],
+            "command_timed_out",
+            "no acknowledgement within 10 s",
+            "",
+            id="ack-timed-out",
+        ),
         pytest.param(
             True,
             [("ack", {})],
             "command_timed_out",
-            None,
+            "not completed within 120 s",
             "",
             id="completion-timed-out",
         ),
@@ -1622,7 +1721,7 @@ async def test_unload_cancels_running_commands(
 )
 async def test_wait(
     hass: HomeAssistant,
-    hub: FutureFishHub,
+    user: User,
     freezer: FrozenDateTimeFactory,
     *,
     until_completion: bool,
@@ -1631,184 +1730,174 @@ async def test_wait(
     message: str | None,
     error_code: str | None,
 ) -> None:
-    """Waiting returns on success and raises the controller's reason otherwise."""
-    command = await feed()(hub)
-    waiter = asyncio.ensure_future(
-        actions.async_wait(command, until_completion=until_completion)
-    )
-    await hass.async_block_till_done()
-    assert not waiter.done()
+    """The action returns on success and raises the controller's reason otherwise."""
+    sent = await user.begin(feed(), wait=until_completion)
+    assert await still_running(sent.call)
 
     for kind, payload in answers:
-        answer(hass, kind, command, **payload)
-    await hass.async_block_till_done()
-    if not waiter.done():
-        await advance(hass, freezer, 120 if until_completion else 10)
+        await answer(hass, kind, sent.payload, **payload)
+    if not sent.call.done():
+        await tick(hass, freezer, 120 if until_completion else 10)
     if key is None:
-        await waiter
+        completed = until_completion or answers[-1][0] == "complete"
+        assert await outcome(sent) == ("completed" if completed else "acknowledged")
         return
     with pytest.raises(HomeAssistantError) as err:
-        await waiter
-    if message is None:
-        message = command.message
-        assert message is not None
-        assert message.endswith("within 120 s" if until_completion else "within 10 s")
+        await sent.call
     assert_error(
         err,
         key,
         {
             "command": "FEED",
             "controller": CONTROLLER_NAME,
-            "message": message,
+            "message": message or "",
             "error_code": error_code or "",
         },
     )
 
 
+@pytest.mark.usefixtures("entry")
 async def test_giving_up_waiting_leaves_the_command_alone(
-    hass: HomeAssistant, hub: FutureFishHub
+    hass: HomeAssistant, user: User
 ) -> None:
-    """One waiter giving up (a script's timeout) does not cancel it for the others."""
-    command = await feed()(hub)
-    impatient = asyncio.ensure_future(
-        actions.async_wait(command, until_completion=True)
-    )
-    patient = asyncio.ensure_future(actions.async_wait(command, until_completion=True))
-    await hass.async_block_till_done()
-    impatient.cancel()
+    """A call that gives up waiting (a script's timeout) does not cancel the command."""
+    events = command_events(hass)
+    impatient = await user.begin(feed(), wait=True)
+    impatient.call.cancel()
     with pytest.raises(asyncio.CancelledError):
-        await impatient
+        await impatient.call
 
-    answer(hass, "ack", command)
-    answer(hass, "complete", command)
-    await hass.async_block_till_done()
-    await patient
-    await actions.async_wait(command, until_completion=True)
-    assert command.state is CommandState.COMPLETED
-    assert not command.finished.cancelled()
+    await answer(hass, "ack", impatient.payload)
+    await answer(hass, "complete", impatient.payload)
+    assert current(hass, LAST_COMMAND).state == "completed"
+    assert [event.data["state"] for event in events] == ["completed"]
 
 
-# --- history, success rate and listeners --------------------------------------------
+# --- history, success rate and the last command ---------------------------------------
 
 
 async def finish_feed(
-    hass: HomeAssistant, hub: FutureFishHub, kind: str, success: bool
-) -> Command:
-    """Feed pond 1 and let the controller end it."""
-    command = await feed()(hub)
-    answer(hass, kind, command, success=success)
-    await hass.async_block_till_done()
-    return command
+    hass: HomeAssistant, user: User, kind: str, success: bool, position: int = 1
+) -> Sent:
+    """Feed a pond and let the controller end it."""
+    sent = await user.begin(feed(position=position))
+    await answer(hass, kind, sent.payload, success=success)
+    await outcome(sent)
+    return sent
 
 
+@pytest.mark.usefixtures("entry")
 async def test_success_rate(
-    hass: HomeAssistant, hub: FutureFishHub, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, user: User, freezer: FrozenDateTimeFactory
 ) -> None:
     """The rate is the share of finished commands that completed."""
-    controller = controller_of(hub)
-    assert hub.commands.success_rate(controller) is None
-    await finish_feed(hass, hub, "complete", True)
-    await finish_feed(hass, hub, "complete", True)
-    await finish_feed(hass, hub, "complete", False)
-    await finish_feed(hass, hub, "ack", False)
-    running = await feed()(hub)
-    assert hub.commands.success_rate(controller) == 50.0
+    assert current(hass, SUCCESS_RATE).state == STATE_UNKNOWN
+    await finish_feed(hass, user, "complete", True)
+    await finish_feed(hass, user, "complete", True)
+    await finish_feed(hass, user, "complete", False)
+    await finish_feed(hass, user, "ack", False)
+    running = await user.begin(feed())
+    assert current(hass, SUCCESS_RATE).state == "50.0"
 
-    await advance(hass, freezer, 10)
-    assert running.state is CommandState.TIMED_OUT
-    assert hub.commands.success_rate(controller) == 40.0
+    await tick(hass, freezer, 10)
+    assert await outcome(running) == "command_timed_out"
+    assert current(hass, SUCCESS_RATE).state == "40.0"
+    assert (await user.commands())["success_rate"] == 40.0
     await report(hass, OTHER_MAC)
-    assert hub.commands.success_rate(controller_of(hub, "ec:e3:34:aa:bb:cc")) is None
+    other = "sensor.pond_controller_bbcc_command_success_rate"
+    assert current(hass, other).state == STATE_UNKNOWN
 
 
 async def test_cancelled_commands_do_not_count(
-    hass: HomeAssistant, entry: MockConfigEntry, hub: FutureFishHub
+    hass: HomeAssistant, entry: MockConfigEntry, user: User
 ) -> None:
-    """Commands Home Assistant cancelled say nothing about the controller."""
-    await finish_feed(hass, hub, "complete", True)
-    await feed(position=2)(hub)
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert hub.commands.success_rate(controller_of(hub)) == 100.0
+    """Commands Home Assistant cancelled say nothing about the controller.
 
-    hub.commands.history.clear()
-    await hass.config_entries.async_setup(entry.entry_id)
+    The rate is not lowered on the way out: the sensor goes from 100 % straight
+    to unavailable, and a reloaded hub starts without a rate.
+    """
+    await finish_feed(hass, user, "complete", True)
+    await user.begin(feed(position=2))
+    assert current(hass, SUCCESS_RATE).state == "100.0"
+    rates = writes(hass, SUCCESS_RATE)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert [event.data["new_state"].state for event in rates] == [STATE_UNAVAILABLE]
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    hub = entry.runtime_data
     await report(hass)
-    await feed()(hub)
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    assert hub.commands.success_rate(controller_of(hub)) is None
+    assert current(hass, SUCCESS_RATE).state == STATE_UNKNOWN
 
 
-async def test_history_is_bounded(hass: HomeAssistant, hub: FutureFishHub) -> None:
+@pytest.mark.usefixtures("entry")
+async def test_history_is_bounded(hass: HomeAssistant, user: User) -> None:
     """Only the last 100 finished commands are kept and counted."""
-    failed = [await finish_feed(hass, hub, "complete", False) for _ in range(10)]
+    failed = [await finish_feed(hass, user, "complete", False) for _ in range(10)]
     for _ in range(100):
-        await finish_feed(hass, hub, "complete", True)
+        await finish_feed(hass, user, "complete", True)
 
-    history = hub.commands.history[DEVICE_ID]
-    assert len(history) == 100
-    assert all(command.state is CommandState.COMPLETED for command in history)
-    assert hub.commands.success_rate(controller_of(hub)) == 100.0
+    recent = (await user.commands())["recent"]
+    assert len(recent) == 100
+    assert {command["state"] for command in recent} == {"completed"}
+    assert current(hass, SUCCESS_RATE).state == "100.0"
     # A forgotten command's answer is unknown now, not late.
-    answer(hass, "complete", failed[-1])
-    await hass.async_block_till_done()
-    assert failed[-1].late_answers == 0
-    assert hub.commands.unknown_answers == 1
+    await answer(hass, "complete", failed[-1].payload)
+    assert await user.unknown_answers() == 1
 
 
-async def test_listeners_and_last_command(
-    hass: HomeAssistant, hub: FutureFishHub
+@pytest.mark.usefixtures("entry")
+async def test_last_command_follows_every_state(
+    hass: HomeAssistant, user: User
 ) -> None:
-    """Listeners hear every state change until they stop listening."""
-    controller = controller_of(hub)
-    assert hub.commands.last_command(controller) is None
-    heard: list[tuple[str, CommandState]] = []
-    remove = hub.commands.async_add_listener(
-        lambda command: heard.append((command.command_type.value, command.state))
-    )
-    fed = await feed()(hub)
-    answer(hass, "ack", fed)
-    answer(hass, "complete", fed)
-    await hass.async_block_till_done()
-    restarting = await reboot()(hub)
-    assert hub.commands.last_command(controller) is restarting
+    """The Last command sensor shows every state change of the latest command."""
+    assert current(hass, LAST_COMMAND).state == STATE_UNKNOWN
+    changes = writes(hass, LAST_COMMAND)
+    fed = await user.begin(feed())
+    await answer(hass, "ack", fed.payload)
+    await answer(hass, "complete", fed.payload)
+    restarting = await user.begin(reboot())
+    await answer(hass, "ack", restarting.payload)
 
-    remove()
-    answer(hass, "ack", restarting)
-    await hass.async_block_till_done()
-    assert heard == [
-        ("FEED", CommandState.SENT),
-        ("FEED", CommandState.ACKNOWLEDGED),
-        ("FEED", CommandState.COMPLETED),
-        ("REBOOT", CommandState.SENT),
+    assert [
+        (
+            event.data["new_state"].attributes["command_type"],
+            event.data["new_state"].state,
+        )
+        for event in changes
+    ] == [
+        ("FEED", "sent"),
+        ("FEED", "acknowledged"),
+        ("FEED", "completed"),
+        ("REBOOT", "sent"),
+        ("REBOOT", "acknowledged"),
     ]
-    assert hub.commands.last_command(controller) is restarting
-    assert restarting.state is CommandState.ACKNOWLEDGED
+    assert current(hass, LAST_COMMAND).attributes["command_id"] == restarting.id
 
 
-async def test_sensors_do_not_disturb_commands(
-    hass: HomeAssistant, hub: FutureFishHub
-) -> None:
+@pytest.mark.usefixtures("entry")
+async def test_sensors_do_not_disturb_commands(hass: HomeAssistant, user: User) -> None:
     """Telemetry and heartbeats from the controller leave its commands alone."""
-    command = await reboot()(hub)
+    sent = await user.begin(reboot())
     send(hass, "sensors", SENSORS_B)
     send(hass, "heartbeat", STARTUP)
-    await hass.async_block_till_done()
-    assert command.state is CommandState.SENT
+    await settle()
+    assert await still_running(sent.call)
+    assert current(hass, LAST_COMMAND).state == "sent"
 
 
+@pytest.mark.usefixtures("entry")
 async def test_firmware_url_secrets_stay_out_of_events(
-    hass: HomeAssistant, hub: FutureFishHub, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant, user: User
 ) -> None:
-    """The controller gets the whole URL; events (recorder, logbook) do not."""
+    """The controller gets the whole URL; responses and events (recorder) do not."""
     url = "https://fish:s3cret@fw.example.com/fw.bin?token=abc"
+    redacted = {"url": "https://**REDACTED**@fw.example.com/fw.bin?**REDACTED**"}
     events = command_events(hass)
-    command = await firmware(url)(hub)
-    answer(hass, "complete", command)
-    await hass.async_block_till_done()
+    sent = await user.begin(firmware(url))
+    await answer(hass, "complete", sent.payload)
+    response = await sent.call
 
-    assert published(mqtt_mock)[0]["url"] == url
-    assert events[0].data["parameters"] == {
-        "url": "https://**REDACTED**@fw.example.com/fw.bin?**REDACTED**"
-    }
+    assert sent.payload["url"] == url
+    assert response is not None
+    assert response["parameters"] == redacted
+    assert events[0].data["parameters"] == redacted

@@ -19,9 +19,8 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.future_fish import device_condition
 from custom_components.future_fish.const import DOMAIN
 
-from .common import DEVICE_ID, HEARTBEAT, report, send, setup_hub
+from .common import DEVICE_ID, HEARTBEAT, report, send, set_number, setup_hub
 from .test_device_trigger import device, readings
-from .test_thresholds import set_limit
 
 # These tests use entities that are disabled by default (limits, command settings).
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -119,8 +118,10 @@ async def test_controller_online(hass: HomeAssistant, calls: list[ServiceCall]) 
 
 async def test_alarm_active(hass: HomeAssistant, calls: list[ServiceCall]) -> None:
     """Any alarm of the device counts, and only while it is on."""
-    await set_limit(hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 5)
-    await set_limit(hass, "number.pond_1_feed_level_lower_limit", 90)
+    await set_number(
+        hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 5
+    )
+    await set_number(hass, "number.pond_1_feed_level_lower_limit", 90)
     await readings(hass, "dissolved_oxygen", 4.0, 4.0, 4.0)
     assert await holding(hass, calls) == [
         "controller alarm_active",

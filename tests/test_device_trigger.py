@@ -28,9 +28,18 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.future_fish import device_trigger
 from custom_components.future_fish.const import DOMAIN
 
-from .command_helpers import start, tick
-from .common import DEVICE_ID, HEARTBEAT, answer_commands, report, send, setup_hub
-from .test_thresholds import set_limit
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
+    answer_commands,
+    press,
+    report,
+    send,
+    set_number,
+    setup_hub,
+    start,
+    tick,
+)
 
 # These tests use entities that are disabled by default (limits, command settings).
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -151,7 +160,9 @@ async def test_oxygen_alarm_starts_and_clears(
     hass: HomeAssistant, calls: list[ServiceCall]
 ) -> None:
     """Three low oxygen readings start the alarm; a good one clears it."""
-    await set_limit(hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 5)
+    await set_number(
+        hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 5
+    )
     await readings(hass, "dissolved_oxygen", 6.8, 4.0, 4.0)
     assert ran(calls) == []
 
@@ -172,7 +183,7 @@ async def test_any_alarm_of_a_pond(
     hass: HomeAssistant, calls: list[ServiceCall]
 ) -> None:
     """A pond's alarm triggers that pond's automations, not its controller's."""
-    await set_limit(hass, "number.pond_1_feed_level_lower_limit", 90)
+    await set_number(hass, "number.pond_1_feed_level_lower_limit", 90)
     await readings(hass, "feed1", 50, 50, 50)
     assert ran(calls) == [("pond 1", "alarm_started")]
 
@@ -184,7 +195,7 @@ async def test_an_alarm_that_comes_back_with_its_controller_did_not_start(
     hass: HomeAssistant, calls: list[ServiceCall]
 ) -> None:
     """Offline makes the alarm unavailable; back online it is on again, silently."""
-    await set_limit(hass, "number.pond_1_feed_level_lower_limit", 90)
+    await set_number(hass, "number.pond_1_feed_level_lower_limit", 90)
     await readings(hass, "feed1", 50, 50, 50)
     assert ran(calls) == [("pond 1", "alarm_started")]
 
@@ -212,23 +223,17 @@ async def test_controller_goes_offline_and_comes_back(
     assert ran(calls) == [("controller", "came_online")]
 
 
-async def press(hass: HomeAssistant, entity_id: str) -> None:
-    """Press a button as the UI does."""
-    await hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
-    await hass.async_block_till_done()
-
-
 async def test_feeding_completed(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, calls: list[ServiceCall]
 ) -> None:
     """A completed feed runs its pond's automation only."""
     answer_commands(hass, mqtt_mock, complete={"success": True})
     await press(hass, "button.pond_1_feed")
+    await hass.async_block_till_done()
     assert ran(calls) == [("pond 1", "feeding_completed")]
 
     await press(hass, "button.pond_2_feed")
+    await hass.async_block_till_done()
     assert ran(calls) == [("pond 2", "feeding_completed")]
 
 

@@ -53,7 +53,7 @@ LIMIT: Final = 2 * PER_CONTROLLER
 
 
 @contextmanager
-def set_limit(limit: int) -> Iterator[None]:
+def entity_cap(limit: int) -> Iterator[None]:
     """Change Home Assistant's limit, where it and the integration read it."""
     with patch.object(entity_platform, "MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY", limit):
         yield
@@ -62,7 +62,7 @@ def set_limit(limit: int) -> Iterator[None]:
 @pytest.fixture
 def limit() -> Generator[None]:
     """Room for exactly two controllers with two ponds each."""
-    with set_limit(LIMIT):
+    with entity_cap(LIMIT):
         yield
 
 
@@ -167,7 +167,7 @@ async def test_a_controller_cut_off_midway_is_counted(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, room: int
 ) -> None:
     """A controller whose entities only partly fit is short too."""
-    with set_limit(PER_CONTROLLER + room):
+    with entity_cap(PER_CONTROLLER + room):
         entry = await setup_hub(hass)
         for mac in MACS[:2]:
             await report(hass, mac)
@@ -183,7 +183,7 @@ async def test_a_reload_with_room_for_everything_clears_the_issue(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     """A reload still at the limit raises the issue again; one with room does not."""
-    with set_limit(LIMIT):
+    with entity_cap(LIMIT):
         entry = await setup_hub(hass)
         for mac in MACS:
             await report(hass, mac)
@@ -194,7 +194,7 @@ async def test_a_reload_with_room_for_everything_clears_the_issue(
         assert found.translation_placeholders is not None
         assert found.translation_placeholders["count"] == "2"
 
-    with set_limit(2 * LIMIT):
+    with entity_cap(2 * LIMIT):
         await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
 
@@ -215,7 +215,7 @@ async def test_disabling_entity_kinds_makes_room_after_a_reload(
     assert issue(hass, entry) is not None
 
     for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
-        if entity.domain in {"number", "button", "switch", "binary_sensor"}:
+        if entity.domain in {"number", "button", "valve", "binary_sensor"}:
             entity_registry.async_update_entity(
                 entity.entity_id, disabled_by=er.RegistryEntryDisabler.USER
             )

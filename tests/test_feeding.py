@@ -5,25 +5,37 @@ from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import SERVICE_PRESS
-from homeassistant.components.switch import SERVICE_TURN_ON
+from homeassistant.components.valve import SERVICE_OPEN_VALVE
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    WebSocketGenerator,
+)
 
 from custom_components.future_fish.commands import EVENT_COMMAND
 from custom_components.future_fish.const import DOMAIN
-from custom_components.future_fish.protocol import CommandType, feed_parameters
 
-from .command_helpers import answer, current, last_command, start
-from .common import DEVICE_ID, answer_commands, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    answer,
+    answer_commands,
+    current,
+    last_command,
+    report,
+    send,
+    setup_hub,
+    start,
+)
 
 # These tests use entities that are disabled by default (limits, command settings).
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -78,10 +90,11 @@ async def entry(
     return entry
 
 
+@pytest.mark.usefixtures("entry")
 async def test_completed_feeds_count_whatever_sent_them(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, entry: MockConfigEntry
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
-    """A button, an action and any other sender of a feed: each completed one counts."""
+    """A button, an action and a script: each completed feed counts."""
     assert totals(hass, 1) == totals(hass, 2) == ("0", "0")
     given = current(hass, "sensor.pond_1_feed_given_today")
     assert given.attributes["state_class"] == "total_increasing"
@@ -103,12 +116,16 @@ async def test_completed_feeds_count_whatever_sent_them(
     await hass.async_block_till_done()
     assert totals(hass, 1) == ("112.5", "2")
 
-    # Anything else that sends a feed through the hub, such as an automation's
-    # device action: the records listen to the commands, not to their senders.
-    hub = entry.runtime_data
-    await hub.commands.async_send(
-        hub.controllers[DEVICE_ID], CommandType.FEED, 2, feed_parameters(30)
+    # A script's (or an automation's) step: the records listen to the commands,
+    # not to their senders.
+    feed_pond_2 = {
+        "action": f"{DOMAIN}.feed",
+        "data": {ATTR_DEVICE_ID: pond_device(hass, 2).id, "amount": 30},
+    }
+    assert await async_setup_component(
+        hass, "script", {"script": {"feed_pond_2": {"sequence": [feed_pond_2]}}}
     )
+    await hass.services.async_call("script", "feed_pond_2", blocking=True)
     await hass.async_block_till_done()
     assert totals(hass, 2) == ("30.0", "1")
     assert totals(hass, 1) == ("112.5", "2")
@@ -165,13 +182,13 @@ async def test_other_commands_do_not_count(
     """Only feeds are feeding: a completed valve command changes nothing."""
     answer_commands(hass, mqtt_mock, complete=COMPLETED)
     await hass.services.async_call(
-        Platform.SWITCH,
-        SERVICE_TURN_ON,
-        {ATTR_ENTITY_ID: "switch.pond_1_inlet_valve"},
+        Platform.VALVE,
+        SERVICE_OPEN_VALVE,
+        {ATTR_ENTITY_ID: "valve.pond_1_inlet_valve"},
         blocking=True,
     )
     await hass.async_block_till_done()
-    assert current(hass, "switch.pond_1_inlet_valve").state == "on"
+    assert current(hass, "valve.pond_1_inlet_valve").state == "open"
     assert totals(hass) == ("0", "0")
 
 
@@ -249,13 +266,15 @@ async def test_restart_after_midnight_starts_from_zero(
     assert totals(hass) == ("0", "0")
 
 
+@pytest.mark.usefixtures("entry")
 async def test_pond_deleted_while_it_was_fed(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     freezer: FrozenDateTimeFactory,
-    entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
 ) -> None:
     """A feed completing for a pond the user deleted meanwhile is simply not counted."""
+    assert await async_setup_component(hass, "config", {})
     pressing = await start(
         hass.services.async_call(
             Platform.BUTTON,
@@ -271,7 +290,8 @@ async def test_pond_deleted_while_it_was_fed(
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert entry.runtime_data.devices.async_remove(pond_device(hass, 1))
+    client = await hass_ws_client(hass)
+    assert (await client.remove_device(pond_device(hass, 1).id))["success"]
     events = async_capture_events(hass, EVENT_COMMAND)
 
     await answer(hass, "complete", command)

@@ -15,7 +15,7 @@ from typing import Any, Final
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -28,10 +28,8 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.future_fish.const import DOMAIN
 from custom_components.future_fish.dawn import night_at
 from custom_components.future_fish.forecast import Forecast, NightFit
-from custom_components.future_fish.models import DISSOLVED_OXYGEN_LOWER
 
-from .command_helpers import current
-from .common import DEVICE_ID, SENSORS_B, STARTUP, send, setup_hub
+from .common import DEVICE_ID, SENSORS_B, STARTUP, current, send, set_number, setup_hub
 
 SUNSET: Final = datetime(2026, 5, 1, 2, 30, 2, 527115, tzinfo=UTC)
 SUNRISE: Final = datetime(2026, 5, 1, 13, 1, 38, 483934, tzinfo=UTC)
@@ -39,6 +37,7 @@ NEXT_SUNSET: Final = datetime(2026, 5, 2, 2, 30, 46, 961295, tzinfo=UTC)
 NEXT_SUNRISE: Final = datetime(2026, 5, 2, 13, 0, 40, 590283, tzinfo=UTC)
 FORECAST: Final = "sensor.pond_controller_4134_dissolved_oxygen_at_dawn_forecast"
 CRASH: Final = "binary_sensor.pond_controller_4134_oxygen_crash_expected"
+OXYGEN_LIMIT: Final = "number.pond_controller_4134_dissolved_oxygen_lower_limit"
 # A night that starts at 8 mg/L and loses 0.4 mg/L an hour: at sunrise, 10.53 h
 # after sunset, 8 - 0.4 x 10.527 = 3.79 mg/L.
 LINEAR_AT_SUNRISE: Final = "3.8"
@@ -195,11 +194,14 @@ async def test_location_without_sun_events(hass: HomeAssistant) -> None:
 # --- the sensors ------------------------------------------------------------------
 
 
-def set_limit(entry: MockConfigEntry, limit: float | None) -> None:
-    """Set the controller's dissolved-oxygen lower limit, as the alarms' number does."""
-    entry.runtime_data.controllers[DEVICE_ID].async_update(
-        {DISSOLVED_OXYGEN_LOWER: limit}
-    )
+async def set_limit(hass: HomeAssistant, limit: float | None) -> None:
+    """Set or clear the dissolved-oxygen lower limit, as the user does."""
+    if limit is None:
+        await hass.services.async_call(
+            DOMAIN, "clear_limit", {ATTR_ENTITY_ID: OXYGEN_LIMIT}, blocking=True
+        )
+    else:
+        await set_number(hass, OXYGEN_LIMIT, limit)
 
 
 async def reading(
@@ -232,7 +234,10 @@ FIRST_TWO_HOURS: Final = [1 / 60 + hours for hours in every(15, 2)]
 
 @pytest.fixture
 async def entry(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    entity_registry_enabled_by_default: None,
 ) -> MockConfigEntry:
     """Return a hub whose controller has just started, at sunset."""
     freezer.move_to(SUNSET)
@@ -260,11 +265,11 @@ async def test_forecast_of_a_linear_night(
     # No limit set: nothing to compare with.
     assert current(hass, CRASH).state == STATE_UNKNOWN
 
-    set_limit(entry, 4.0)
+    await set_limit(hass, 4.0)
     assert current(hass, CRASH).state == STATE_ON
-    set_limit(entry, 3.0)
+    await set_limit(hass, 3.0)
     assert current(hass, CRASH).state == STATE_OFF
-    set_limit(entry, None)
+    await set_limit(hass, None)
     assert current(hass, CRASH).state == STATE_UNKNOWN
 
 
@@ -323,7 +328,7 @@ async def test_sunrise_ends_the_night(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
 ) -> None:
     """At sunrise the forecast is withdrawn; the next night starts from nothing."""
-    set_limit(entry, 4.0)
+    await set_limit(hass, 4.0)
     await play(hass, freezer, FIRST_TWO_HOURS)
     assert current(hass, CRASH).state == STATE_ON
 

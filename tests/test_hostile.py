@@ -26,14 +26,14 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_mqtt_message,
 )
 from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
     MqttMockHAClient,
     WebSocketGenerator,
 )
 
 from custom_components.future_fish import protocol
 from custom_components.future_fish.const import DOMAIN
-from custom_components.future_fish.coordinator import FutureFishHub
-from custom_components.future_fish.models import IGNORED_SAMPLE_SIZE, MessageStats
+from custom_components.future_fish.models import IGNORED_SAMPLE_SIZE
 from custom_components.future_fish.protocol import (
     DATA_KEYS,
     MAX_PAYLOAD_BYTES,
@@ -41,7 +41,7 @@ from custom_components.future_fish.protocol import (
     normalize_device_id,
 )
 
-from .common import HEARTBEAT, STARTUP, make_entry, report, send, setup_hub
+from .common import HEARTBEAT, STARTUP, diagnostics, make_entry, report, send, setup_hub
 
 # Two well-behaved controllers: the victim also receives the hostile messages, the
 # witness never does. Both must keep reporting whatever else arrives.
@@ -51,6 +51,22 @@ WITNESS: Final = "EC:E3:34:AA:BB:CC"
 # added (and fuzzed as known controllers) before it.
 FUZZ_CAP: Final = 12
 ONE_MIB: Final = 1024 * 1024
+
+# The fields of startup and heartbeat messages that describe the controller
+# (PROTOCOL.md 3; `seq` from 7).
+IDENTITY_FIELDS: Final = (
+    "timestamp",
+    "firmware_version",
+    "hardware_version",
+    "device_name",
+    "ip_address",
+    "wifi_ssid",
+    "wifi_signal_strength",
+    "free_heap",
+    "cpu_frequency",
+    "device_type",
+    "seq",
+)
 
 # Ids that must never become a controller: MQTT wildcards and separators, whitespace,
 # control characters, look-alike unicode, and far too long.
@@ -137,13 +153,23 @@ def _entity_id(hass: HomeAssistant, device: str, key: str) -> str:
 class Witnesses:
     """The two good controllers, and checks that their data still flows."""
 
-    def __init__(self, hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MockConfigEntry,
+        hass_client: ClientSessionGenerator,
+    ) -> None:
         """Find the entities the checks read."""
         self.hass = hass
         self.entry = entry
+        self.hass_client = hass_client
         self.victim_ph = _entity_id(hass, VICTIM, "ph")
         self.witness_temperature = _entity_id(hass, WITNESS, "temperature")
         self._round = 0
+
+    async def diagnostics(self) -> dict[str, Any]:
+        """Return the hub's diagnostics as a user downloads them."""
+        return await diagnostics(self.hass, self.hass_client)
 
     async def assert_data_flows(self) -> None:
         """Send each controller a fresh reading; both must show it at once."""
@@ -160,12 +186,16 @@ class Witnesses:
 
 
 @pytest.fixture
-async def witnesses(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> Witnesses:
+async def witnesses(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
+) -> Witnesses:
     """Return a hub (capped at FUZZ_CAP) with two controllers that report."""
     entry = await setup_hub(hass, make_entry(max_controllers=FUZZ_CAP))
     await report(hass, VICTIM)
     await report(hass, WITNESS)
-    return Witnesses(hass, entry)
+    return Witnesses(hass, entry, hass_client)
 
 
 async def deliver(hass: HomeAssistant, topic: str, payload: bytes) -> None:
@@ -187,43 +217,61 @@ _FIELD_NAMES: Final = frozenset(
         "metadata.firmware_version",
         "metadata.hardware_version",
         *MessageKind,
-        *protocol._IDENTITY_FIELDS,
+        *IDENTITY_FIELDS,
         *DATA_KEYS,
         *(f"data.{key}" for key in DATA_KEYS),
     }
 )
 
 
-def _assert_bounded(stats: MessageStats) -> None:
-    assert set(stats.messages) <= set(MessageKind)
-    assert set(stats.last_message) <= set(MessageKind)
-    assert set(stats._last_warned) <= _FIELD_NAMES
-    assert {key.partition(": ")[0] for key in stats.dropped} <= _FIELD_NAMES
+def _assert_bounded(stats: dict[str, Any]) -> None:
+    assert set(stats["messages"]) <= set(MessageKind)
+    assert set(stats["last_message"]) <= set(MessageKind)
+    assert {key.partition(": ")[0] for key in stats["dropped"]} <= _FIELD_NAMES
 
 
-def assert_nothing_invented(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+def controller_ids(downloaded: dict[str, Any]) -> set[str]:
+    """Return the ids of the controllers the diagnostics show."""
+    return {controller["device_id"] for controller in downloaded["controllers"]}
+
+
+async def assert_nothing_invented(witnesses: Witnesses) -> None:
     """Only valid ids became controllers, devices and entities; memory is bounded."""
-    hub: FutureFishHub = entry.runtime_data
-    assert len(hub.controllers) <= FUZZ_CAP
-    for device_id, controller in hub.controllers.items():
+    hass, entry = witnesses.hass, witnesses.entry
+    downloaded = await witnesses.diagnostics()
+    controllers = controller_ids(downloaded)
+    assert len(controllers) <= FUZZ_CAP
+    assert downloaded["hub"]["controllers_known"] == len(controllers)
+    for controller in downloaded["controllers"]:
+        device_id = controller["device_id"]
         assert normalize_device_id(device_id) == device_id
-        assert normalize_device_id(controller.topic_id) == device_id
-        _assert_bounded(controller.stats)
-    _assert_bounded(hub.stats)
-    assert len(hub.devices.ignored.sample) <= IGNORED_SAMPLE_SIZE
+        assert normalize_device_id(controller["topic_id"]) == device_id
+        _assert_bounded(controller["stats"])
+    _assert_bounded(downloaded["hub"]["unattributed"])
+    sample = downloaded["hub"]["ignored_controllers"]["sample"]
+    assert len(sample) <= IGNORED_SAMPLE_SIZE
     # Every device and entity belongs to one of those controllers.
     for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
         ((domain, key),) = device.identifiers
         assert domain == DOMAIN
         assert any(
             key == controller_id or key.startswith(f"{controller_id}_pond")
-            for controller_id in hub.controllers
+            for controller_id in controllers
         ), key
     for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
         assert any(
             entity.unique_id.startswith(f"{controller_id}_")
-            for controller_id in hub.controllers
+            for controller_id in controllers
         ), entity.unique_id
+
+
+async def dropped(witnesses: Witnesses, device: str) -> dict[str, int]:
+    """Return what the diagnostics say was dropped of a controller's messages."""
+    for controller in (await witnesses.diagnostics())["controllers"]:
+        if controller["device_id"] == normalize_device_id(device):
+            counts: dict[str, int] = controller["stats"]["dropped"]
+            return counts
+    raise AssertionError(f"no controller {device}")
 
 
 def assert_no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -243,18 +291,20 @@ async def test_invalid_ids_create_nothing(
     raw_id: str,
 ) -> None:
     """Messages under an invalid id are counted and create no controller."""
-    hub: FutureFishHub = witnesses.entry.runtime_data
     for kind in ("startup", "heartbeat", "sensors", "status"):
         payload = "online" if kind == "status" else json.dumps(HEARTBEAT)
         await deliver(hass, f"ff/{raw_id}/{kind}", payload.encode())
 
-    assert set(hub.controllers) == {
+    downloaded = await witnesses.diagnostics()
+    assert controller_ids(downloaded) == {
         normalize_device_id(VICTIM),
         normalize_device_id(WITNESS),
     }
-    assert hub.stats.dropped == {"device_id: bad_device_id": 4}
+    assert downloaded["hub"]["unattributed"]["dropped"] == {
+        "device_id: bad_device_id": 4
+    }
     assert len(dr.async_get(hass).devices) == 6  # two controllers, two ponds each
-    assert_nothing_invented(hass, witnesses.entry)
+    await assert_nothing_invented(witnesses)
     await witnesses.assert_data_flows()
     assert_no_errors_logged(caplog)
 
@@ -263,12 +313,12 @@ async def test_ids_with_separators_never_reach_the_hub(
     hass: HomeAssistant, witnesses: Witnesses
 ) -> None:
     """An id with `/` makes a topic the hub's wildcards do not match."""
-    hub: FutureFishHub = witnesses.entry.runtime_data
-    before = dict(hub.stats.dropped)
+    before = await witnesses.diagnostics()
     await deliver(hass, f"ff/{VICTIM}/x/heartbeat", json.dumps(HEARTBEAT).encode())
     await deliver(hass, "ff//heartbeat", json.dumps(HEARTBEAT).encode())
-    assert hub.stats.dropped == before
-    assert len(hub.controllers) == 2
+    after = await witnesses.diagnostics()
+    assert after["hub"]["unattributed"] == before["hub"]["unattributed"]
+    assert len(controller_ids(after)) == 2
 
 
 @pytest.mark.parametrize("name", list(HOSTILE_PAYLOADS))
@@ -287,7 +337,7 @@ async def test_hostile_payloads_change_nothing(
 
         # No reading of a refused payload was applied (they carry 21 °C or worse).
         assert hass.states.get(victim_temperature).state == before
-        assert_nothing_invented(hass, witnesses.entry)
+        await assert_nothing_invented(witnesses)
         await witnesses.assert_data_flows()
     assert_no_errors_logged(caplog)
 
@@ -309,19 +359,17 @@ async def test_refused_payloads_are_counted_by_reason(
     hass: HomeAssistant, witnesses: Witnesses, name: str, reason: str
 ) -> None:
     """Diagnostics say why a whole message was refused."""
-    hub: FutureFishHub = witnesses.entry.runtime_data
     await deliver(hass, f"ff/{VICTIM}/heartbeat", HOSTILE_PAYLOADS[name])
-    assert hub.controllers[normalize_device_id(VICTIM)].stats.dropped == {reason: 1}
+    assert (await dropped(witnesses, VICTIM)) == {reason: 1}
 
 
 async def test_non_finite_numbers_are_dropped_field_by_field(
     hass: HomeAssistant, witnesses: Witnesses
 ) -> None:
     """NaN, Infinity and overflowing numbers are no readings; the rest still counts."""
-    hub: FutureFishHub = witnesses.entry.runtime_data
     await deliver(hass, f"ff/{VICTIM}/sensors", HOSTILE_PAYLOADS["nan"])
     await deliver(hass, f"ff/{VICTIM}/sensors", HOSTILE_PAYLOADS["overflow"])
-    assert hub.controllers[normalize_device_id(VICTIM)].stats.dropped == {
+    assert (await dropped(witnesses, VICTIM)) == {
         "data.temperature: not_finite": 2,
         "data.ph: not_finite": 2,
         "data.ammonia: not_finite": 1,
@@ -351,7 +399,7 @@ _JSON: Final = st.recursive(
 _KEYS: Final = st.sampled_from(
     sorted(
         {
-            *protocol._IDENTITY_FIELDS,
+            *IDENTITY_FIELDS,
             *DATA_KEYS,
             "device_id",
             "data",
@@ -422,7 +470,7 @@ async def test_live_hub_survives_anything(
     """Whatever arrives under whichever id, the hub stays sound and data flows."""
     await deliver(hass, f"ff/{raw_id}/{kind}", payload)
 
-    assert_nothing_invented(hass, witnesses.entry)
+    await assert_nothing_invented(witnesses)
     await witnesses.assert_data_flows()
     assert_no_errors_logged(caplog)
 
@@ -443,26 +491,31 @@ def _cap_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | N
 
 
 async def test_cap_ignores_new_controllers_and_says_so(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Beyond the cap, new ids are counted only; a repair issue tells how to fix it."""
     entry = await setup_hub(hass, make_entry(max_controllers=2))
-    hub: FutureFishHub = entry.runtime_data
     first, second, third, fourth = _macs(4)
     for mac in (first, second, third, fourth, third):
         await report(hass, mac)
 
-    assert set(hub.controllers) == {first.lower(), second.lower()}
+    downloaded = await diagnostics(hass, hass_client)
+    assert controller_ids(downloaded) == {first.lower(), second.lower()}
     assert {
         key.partition("_pond")[0]
         for device in dr.async_entries_for_config_entry(
             dr.async_get(hass), entry.entry_id
         )
         for _, key in device.identifiers
-    } == set(hub.controllers)
+    } == controller_ids(downloaded)
     # Three messages (startup and two sensors) per report of an ignored controller.
-    assert hub.devices.ignored.messages == 9
-    assert hub.devices.ignored.sample == {third.lower(): 6, fourth.lower(): 3}
+    assert downloaded["hub"]["ignored_controllers"] == {
+        "messages": 9,
+        "sample": {third.lower(): 6, fourth.lower(): 3},
+    }
 
     issue = _cap_issue(hass, entry)
     assert issue is not None
@@ -475,34 +528,39 @@ async def test_cap_ignores_new_controllers_and_says_so(
     # The controllers it has keep reporting.
     send(hass, "sensors", {"data": {"ph": 6.5}}, second)
     await hass.async_block_till_done()
-    assert hub.controllers[second.lower()].values["ph"] == 6.5
+    assert hass.states.get(_entity_id(hass, second, "ph")).state == "6.5"
 
 
 async def test_ignored_ids_use_bounded_memory(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """A thousand invented ids are counted, and only a small sample of them kept."""
-    entry = await setup_hub(hass, make_entry(max_controllers=1))
-    hub: FutureFishHub = entry.runtime_data
+    await setup_hub(hass, make_entry(max_controllers=1))
     for mac in _macs(1001):
         send(hass, "heartbeat", HEARTBEAT, mac)
     await hass.async_block_till_done()
 
-    assert len(hub.controllers) == 1
-    assert hub.devices.ignored.messages == 1000
-    assert len(hub.devices.ignored.sample) == IGNORED_SAMPLE_SIZE
-    assert sum(hub.devices.ignored.sample.values()) == IGNORED_SAMPLE_SIZE
+    downloaded = await diagnostics(hass, hass_client)
+    assert len(controller_ids(downloaded)) == 1
+    ignored = downloaded["hub"]["ignored_controllers"]
+    assert ignored["messages"] == 1000
+    assert len(ignored["sample"]) == IGNORED_SAMPLE_SIZE
+    assert sum(ignored["sample"].values()) == IGNORED_SAMPLE_SIZE
 
 
 async def test_cap_issue_clears_when_a_controller_is_deleted(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     hass_ws_client: WebSocketGenerator,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """Deleting a controller that is gone makes room; the repair issue goes away."""
-    assert await async_setup_component(hass, "config", {})
+    # All before the first client starts the server, which then takes no new views.
+    for component in ("diagnostics", "websocket_api", "config"):
+        assert await async_setup_component(hass, component, {})
     entry = await setup_hub(hass, make_entry(max_controllers=1))
-    hub: FutureFishHub = entry.runtime_data
     old, new = _macs(2)
     await report(hass, old)
     await report(hass, new)
@@ -519,11 +577,13 @@ async def test_cap_issue_clears_when_a_controller_is_deleted(
 
     assert _cap_issue(hass, entry) is None
     await report(hass, new)
-    assert set(hub.controllers) == {new.lower()}
+    assert controller_ids(await diagnostics(hass, hass_client)) == {new.lower()}
 
 
 async def test_raising_the_cap_lets_controllers_in(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """New options reload the hub: the issue goes, and the next message adds them."""
     entry = await setup_hub(hass, make_entry(max_controllers=1))
@@ -540,7 +600,10 @@ async def test_raising_the_cap_lets_controllers_in(
     assert _cap_issue(hass, entry) is None
 
     await report(hass, second)
-    assert set(entry.runtime_data.controllers) == {first.lower(), second.lower()}
+    assert controller_ids(await diagnostics(hass, hass_client)) == {
+        first.lower(),
+        second.lower(),
+    }
     assert _cap_issue(hass, entry) is None
 
 
@@ -548,9 +611,12 @@ async def test_lowered_cap_keeps_known_controllers(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     hass_ws_client: WebSocketGenerator,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """Controllers already known stay when the cap is lowered below their number."""
-    assert await async_setup_component(hass, "config", {})
+    # All before the first client starts the server, which then takes no new views.
+    for component in ("diagnostics", "websocket_api", "config"):
+        assert await async_setup_component(hass, component, {})
     entry = await setup_hub(hass)
     macs = list(_macs(4))
     for mac in macs[:3]:
@@ -560,11 +626,10 @@ async def test_lowered_cap_keeps_known_controllers(
     )
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    hub: FutureFishHub = entry.runtime_data
-    assert len(hub.controllers) == 3
+    assert len(controller_ids(await diagnostics(hass, hass_client))) == 3
 
     await report(hass, macs[3])
-    assert len(hub.controllers) == 3
+    assert len(controller_ids(await diagnostics(hass, hass_client))) == 3
     assert _cap_issue(hass, entry) is not None
 
     # One fewer is still above the cap: the issue stays. (Only an offline controller
@@ -577,12 +642,14 @@ async def test_lowered_cap_keeps_known_controllers(
     assert device is not None
     client = await hass_ws_client(hass)
     assert (await client.remove_device(device.id))["success"]
-    assert len(hub.controllers) == 2
+    assert len(controller_ids(await diagnostics(hass, hass_client))) == 2
     assert _cap_issue(hass, entry) is not None
 
 
 async def test_no_cap_issue_when_adding_is_off(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """With automatic adding off, ignoring new ids is what the user chose."""
     entry = await setup_hub(
@@ -591,6 +658,7 @@ async def test_no_cap_issue_when_adding_is_off(
     send(hass, "startup", STARTUP)
     send(hass, "startup", STARTUP, WITNESS)
     await hass.async_block_till_done()
-    assert entry.runtime_data.controllers == {}
-    assert entry.runtime_data.devices.ignored.messages == 2
+    downloaded = await diagnostics(hass, hass_client)
+    assert downloaded["controllers"] == []
+    assert downloaded["hub"]["ignored_controllers"]["messages"] == 2
     assert _cap_issue(hass, entry) is None

@@ -1,14 +1,16 @@
 """Set-up, unload, restart and device life cycle of a Future Fish hub."""
 
-from asyncio import TimerHandle
+from collections import Counter
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HassJob, HomeAssistant
+from homeassistant.const import MATCH_ALL, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
-from homeassistant.util.async_ import get_scheduled_timer_handles
+import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
 from pytest_homeassistant_custom_component.typing import (
     MqttMockHAClient,
     WebSocketGenerator,
@@ -25,41 +27,30 @@ from .common import (
     report,
     send,
     setup_hub,
+    tick,
 )
 
 WATER_TEMPERATURE = "sensor.pond_controller_4134_water_temperature"
 
 
-def hub_subscriptions(hass: HomeAssistant, hub: object) -> set[str]:
-    """Return the topics `hub` is subscribed to on the real MQTT client."""
+def subscriptions(hass: HomeAssistant) -> Counter[str]:
+    """Return how often each topic is subscribed on the real MQTT client.
+
+    Home Assistant's MQTT discovery of the manifest's topic counts too: compare with
+    what was subscribed before the hub was set up.
+    """
     # The mqtt_mock fixture wraps the real client; its subscription table is real.
     client = hass.data[mqtt.DATA_MQTT].client._mock_wraps
-    return {
-        subscription.topic
-        for subscription in client.subscriptions
-        if getattr(subscription.job.target, "__self__", None) is hub
-    }
-
-
-def hub_timers(hass: HomeAssistant, hub: object) -> list[TimerHandle]:
-    """Return the pending timers whose job belongs to `hub`."""
-    return [
-        handle
-        for handle in get_scheduled_timer_handles(hass.loop)
-        if not handle.cancelled()
-        and any(
-            isinstance(arg, HassJob) and getattr(arg.target, "__self__", None) is hub
-            for arg in handle._args
-        )
-    ]
+    return Counter(subscription.topic for subscription in client.subscriptions)
 
 
 async def test_subscribes_once_per_message_kind(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     """A handful of wildcards serve every controller; controllers add none."""
-    entry = await setup_hub(hass)
-    expected = {
+    before = subscriptions(hass)
+    await setup_hub(hass)
+    expected = Counter(
         f"ff/+/{kind}"
         for kind in (
             "startup",
@@ -70,13 +61,13 @@ async def test_subscribes_once_per_message_kind(
             "complete",
             "threshold",
         )
-    }
-    assert hub_subscriptions(hass, entry.runtime_data) == expected
+    )
+    assert subscriptions(hass) - before == expected
 
     for device in (MAC, OTHER_MAC, "EC:E3:34:00:00:01"):
         await report(hass, device)
 
-    assert hub_subscriptions(hass, entry.runtime_data) == expected
+    assert subscriptions(hass) - before == expected
     assert len(hass.states.async_entity_ids("sensor")) > 3 * 5
 
 
@@ -161,21 +152,36 @@ async def test_mqtt_not_available_retries(hass: HomeAssistant) -> None:
 
 
 async def test_unload_leaves_nothing_behind(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Unload releases every subscription and timer; a reload works again."""
+    """Unload releases every subscription and timer; a reload works again.
+
+    The controller's heartbeat timeout passes after the unload, and nothing
+    happens: no controller goes offline, no event fires, nothing is logged.
+    """
+    before = subscriptions(hass)
     entry = await setup_hub(hass)
-    hub = entry.runtime_data
     await report(hass)
-    assert hub_subscriptions(hass, hub)
-    assert hub_timers(hass, hub.presence)
+    assert subscriptions(hass) - before
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
-    assert hub_subscriptions(hass, hub) == set()
-    assert hub_timers(hass, hub.presence) == []
+    assert subscriptions(hass) == before
     assert hass.states.get(WATER_TEMPERATURE).state == STATE_UNAVAILABLE
+    events = async_capture_events(hass, MATCH_ALL)
+    caplog.clear()
+    await tick(hass, freezer, 3600)
+    await hass.async_block_till_done()
+    assert events == []
+    assert [
+        record
+        for record in caplog.records
+        if record.name.startswith("custom_components.future_fish")
+    ] == []
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -237,4 +243,3 @@ async def test_remove_stale_controller(
     assert response["success"]
     assert device_registry.async_get(controller.id) is None
     assert entity_registry.async_get(WATER_TEMPERATURE) is None
-    assert entry.runtime_data.controllers == {}

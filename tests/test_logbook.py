@@ -3,10 +3,9 @@
 from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.components.logbook.models import async_event_to_row
 from homeassistant.components.logbook.processor import EventProcessor
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, Platform
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_OPEN_VALVE, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
@@ -26,9 +25,21 @@ from custom_components.future_fish.logbook import (
     describe_threshold,
 )
 
-from .command_helpers import answer, last_command, set_geometry, start, tick
-from .common import DEVICE_ID, HEARTBEAT, STARTUP, report, send, setup_hub
-from .test_thresholds import set_limit
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
+    STARTUP,
+    answer,
+    last_command,
+    press,
+    report,
+    send,
+    set_geometry,
+    set_number,
+    setup_hub,
+    start,
+    tick,
+)
 
 # These tests use entities that are disabled by default (limits, command settings).
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -43,13 +54,6 @@ def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
 def entries(hass: HomeAssistant, events: list[Event]) -> list[tuple[str, str]]:
     """Return (name, message) of each entry."""
     return [(entry["name"], entry["message"]) for entry in humanify(hass, events)]
-
-
-def press(hass: HomeAssistant, entity_id: str) -> Any:
-    """Return the call that presses a button."""
-    return hass.services.async_call(
-        Platform.BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: entity_id}, blocking=True
-    )
 
 
 @pytest.fixture
@@ -120,9 +124,9 @@ async def test_flush_and_valve(
 
     turning = await start(
         hass.services.async_call(
-            Platform.SWITCH,
-            SERVICE_TURN_ON,
-            {ATTR_ENTITY_ID: "switch.pond_1_inlet_valve"},
+            Platform.VALVE,
+            SERVICE_OPEN_VALVE,
+            {ATTR_ENTITY_ID: "valve.pond_1_inlet_valve"},
             blocking=True,
         )
     )
@@ -332,7 +336,9 @@ async def test_alarms_in_words(
     """Our alarms and the controller's own read as a person would say them."""
     alarms = async_capture_events(hass, EVENT_THRESHOLD)
     controller_alarms = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
-    await set_limit(hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4)
+    await set_number(
+        hass, "number.pond_controller_4134_dissolved_oxygen_lower_limit", 4
+    )
     for value in (3.4, 3.2, 3.1, 4.6):
         send(hass, "sensors", {"data": {"dissolved_oxygen": value}})
         await hass.async_block_till_done()

@@ -396,6 +396,20 @@ def test_nesting_depth_limit(container: str) -> None:
     assert _reason(lambda: decode_object(json.dumps(far_too_deep))) is Reason.BAD_JSON
 
 
+@pytest.mark.parametrize("container", ["object", "list"])
+def test_nesting_depth_counts_what_the_deepest_container_holds(container: str) -> None:
+    """An empty container at the deepest level is accepted, one holding anything not.
+
+    Scalars beside the nesting, at any shallower level, change nothing.
+    """
+    empty: Any = {} if container == "object" else []
+    holding: Any = {"x": 1} if container == "object" else [1]
+    allowed = {"a": 1, "b": [2, "3"], "k": _nested(MAX_JSON_DEPTH - 1, leaf=empty)}
+    too_deep = {"a": 1, "b": [2, "3"], "k": _nested(MAX_JSON_DEPTH - 1, leaf=holding)}
+    assert decode_object(json.dumps(allowed)) == allowed
+    assert _reason(lambda: decode_object(json.dumps(too_deep))) is Reason.BAD_JSON
+
+
 def test_non_finite_literals_parse_but_are_refused_where_used() -> None:
     """NaN and Infinity are not a JSON error; the fields that carry them are refused."""
     obj = decode_object(

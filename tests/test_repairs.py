@@ -11,7 +11,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     MqttMockHAClient,
@@ -20,8 +19,17 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.future_fish.const import DOMAIN
 
-from .command_helpers import set_number
-from .common import DEVICE_ID, HEARTBEAT, OTHER_MAC, STARTUP, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    HEARTBEAT,
+    OTHER_MAC,
+    STARTUP,
+    report,
+    send,
+    set_number,
+    setup_hub,
+    tick,
+)
 
 OTHER_DEVICE_ID = OTHER_MAC.lower()
 
@@ -29,15 +37,6 @@ OFFLINE_ISSUE = f"controller_offline_{DEVICE_ID}"
 HEIGHT = "number.pond_1_sensor_height"
 DEPTH = "number.pond_1_tank_depth"
 LEVEL = "sensor.pond_1_water_level"
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
-) -> None:
-    """Let time pass and run what became due."""
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 class FixFlow:
@@ -281,10 +280,10 @@ async def test_offline_issue_after_an_hour(
     send(hass, "status", "offline")
     await hass.async_block_till_done()
 
-    await advance(hass, freezer, timedelta(minutes=59))
+    await tick(hass, freezer, timedelta(minutes=59))
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is None
 
-    await advance(hass, freezer, timedelta(minutes=6))
+    await tick(hass, freezer, timedelta(minutes=6))
     issue = issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE)
     assert issue is not None
     assert not issue.is_fixable
@@ -297,7 +296,7 @@ async def test_offline_issue_after_an_hour(
         "topic": "ff/EC:E3:34:1C:41:34/#",
     }
     # Reported once: later checks and a lost broker change nothing.
-    await advance(hass, freezer, timedelta(minutes=5))
+    await tick(hass, freezer, timedelta(minutes=5))
     async_dispatcher_send(hass, mqtt.MQTT_CONNECTION_STATE, False)
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) == issue
@@ -309,9 +308,9 @@ async def test_offline_issue_after_an_hour(
 
     # Back to offline: the hour starts again.
     send(hass, "status", "offline")
-    await advance(hass, freezer, timedelta(minutes=30))
+    await tick(hass, freezer, timedelta(minutes=30))
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is None
-    await advance(hass, freezer, timedelta(minutes=35))
+    await tick(hass, freezer, timedelta(minutes=35))
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is not None
 
 
@@ -325,7 +324,7 @@ async def test_offline_issue_after_a_restart(
     entry = await setup_hub(hass)
     await report(hass)
     send(hass, "status", "offline")
-    await advance(hass, freezer, timedelta(minutes=65))
+    await tick(hass, freezer, timedelta(minutes=65))
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is not None
 
     # Unloading forgets what the hub knew, issue included.
@@ -333,9 +332,9 @@ async def test_offline_issue_after_a_restart(
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is None
 
-    await advance(hass, freezer, timedelta(minutes=55))
+    await tick(hass, freezer, timedelta(minutes=55))
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is None
-    await advance(hass, freezer, timedelta(minutes=10))
+    await tick(hass, freezer, timedelta(minutes=10))
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is not None
 
 
@@ -354,7 +353,7 @@ async def test_offline_issue_of_a_deleted_controller(
     # Connected before time passes: its access token lasts only 30 minutes.
     client = await hass_ws_client(hass)
     send(hass, "status", "offline")
-    await advance(hass, freezer, timedelta(minutes=65))
+    await tick(hass, freezer, timedelta(minutes=65))
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is not None
     controller = device_registry.async_get_device_by_identifier(
         (DOMAIN, DEVICE_ID), entry.entry_id
@@ -375,5 +374,5 @@ async def test_offline_issue_of_a_deleted_controller(
     assert other is not None
     assert (await client.remove_device(other.id))["success"]
     # The next checks find nothing to report.
-    await advance(hass, freezer, timedelta(minutes=10))
+    await tick(hass, freezer, timedelta(minutes=10))
     assert issue_registry.async_get_issue(DOMAIN, OFFLINE_ISSUE) is None

@@ -30,8 +30,7 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish.const import DOMAIN
 
-from .common import DEVICE_ID, HEARTBEAT, make_entry, report, send, setup_hub
-from .test_availability import advance
+from .common import DEVICE_ID, HEARTBEAT, make_entry, report, send, setup_hub, tick
 
 TEMPERATURE = "sensor.pond_controller_4134_water_temperature"
 FEED_LEVEL = "sensor.pond_2_feed_level"
@@ -63,7 +62,7 @@ async def restart_after(
     """Let the controller report, then restart the hub `seconds` later."""
     entry = await setup_hub(hass)
     await report(hass)
-    await advance(hass, freezer, seconds)
+    await tick(hass, freezer, seconds)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -77,7 +76,7 @@ async def test_restart_restores_readings_and_availability(
     """Heard 20 s before the restart: back at once, offline 60 s after that message."""
     entry = await setup_hub(hass)
     await report(hass)
-    await advance(hass, freezer, 20)
+    await tick(hass, freezer, 20)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
 
@@ -90,10 +89,10 @@ async def test_restart_restores_readings_and_availability(
     assert hass.states.get(FEED_LEVEL).state == "64"
     assert hass.states.get(CONNECTIVITY).state == STATE_ON
 
-    await advance(hass, freezer, TIMEOUT - 20 - 1)
+    await tick(hass, freezer, TIMEOUT - 20 - 1)
     assert hass.states.get(TEMPERATURE).state == "26.4"
     assert unavailable(written) == []
-    await advance(hass, freezer, 1)
+    await tick(hass, freezer, 1)
     assert hass.states.get(TEMPERATURE).state == STATE_UNAVAILABLE
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
 
@@ -106,9 +105,9 @@ async def test_a_message_after_the_restart_keeps_it_online(
     await restart_after(hass, freezer, 50)
 
     send(hass, "heartbeat", HEARTBEAT)
-    await advance(hass, freezer, 30)
+    await tick(hass, freezer, 30)
     assert hass.states.get(TEMPERATURE).state == "26.4"
-    await advance(hass, freezer, TIMEOUT - 30)
+    await tick(hass, freezer, TIMEOUT - 30)
     assert hass.states.get(TEMPERATURE).state == STATE_UNAVAILABLE
 
 
@@ -172,14 +171,14 @@ async def test_readings_are_saved_in_batches(
 
     await report(hass)
     # A new controller is saved soon, as any change of settings or devices.
-    await advance(hass, freezer, 10)
+    await tick(hass, freezer, 10)
     assert saved()["last_seen"] == "2026-05-01T12:00:00+00:00"
     assert saved()["pond_readings"]["2"]["feed_level"] == 64
 
     send(hass, "sensors", {"data": {"temperature": 27.0}})
-    await advance(hass, freezer, 299)
+    await tick(hass, freezer, 299)
     assert saved()["readings"]["temperature"] == 26.4
-    await advance(hass, freezer, 1)
+    await tick(hass, freezer, 1)
     assert saved()["last_seen"] == "2026-05-01T12:00:10+00:00"
     assert saved()["readings"]["temperature"] == 27.0
 

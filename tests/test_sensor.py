@@ -2,11 +2,9 @@
 
 from datetime import timedelta
 import logging
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
@@ -16,8 +14,10 @@ from homeassistant.helpers import (
 )
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import DOMAIN
@@ -28,10 +28,14 @@ from .common import (
     MAC,
     SENSORS_A,
     SENSORS_B,
+    current,
+    diagnostics,
     make_entry,
     report,
     send,
+    set_number,
     setup_hub,
+    snapshot_entities,
 )
 
 CONTROLLER = "sensor.pond_controller_4134"
@@ -40,51 +44,13 @@ SENSOR_HEIGHT = "number.pond_1_sensor_height"
 TANK_DEPTH = "number.pond_1_tank_depth"
 
 
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    """Return an entity's state, failing clearly when it does not exist."""
-    current = hass.states.get(entity_id)
-    assert current is not None, f"{entity_id} does not exist"
-    return current.state
-
-
-async def set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
-    """Change a number entity as the UI does."""
-    await hass.services.async_call(
-        Platform.NUMBER,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-        blocking=True,
-    )
-
-
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
 @pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
-@pytest.mark.parametrize(
-    "platform",
-    [
-        Platform.BINARY_SENSOR,
-        Platform.BUTTON,
-        Platform.NUMBER,
-        Platform.SELECT,
-        Platform.SENSOR,
-        Platform.SWITCH,
-        Platform.UPDATE,
-    ],
-)
-async def test_entities_snapshot(
-    hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    platform: Platform,
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
 ) -> None:
-    """Every entity's registry entry and state after one report cycle."""
-    with patch("custom_components.future_fish.PLATFORMS", [platform]):
-        entry = await setup_hub(hass)
-    await report(hass)
-    send(hass, "heartbeat", HEARTBEAT)
-    await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    """Every sensor: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.SENSOR)
 
 
 async def test_rarely_used_entities_are_disabled_by_default(
@@ -149,10 +115,10 @@ async def test_partial_messages_keep_other_values(
     await report(hass)
     send(hass, "sensors", {"data": {"ph": 7.9}})
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_ph") == "7.9"
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "26.4"
-    assert state(hass, f"{CONTROLLER}_battery") == "87"
-    assert state(hass, "sensor.pond_2_feed_level") == "64"
+    assert current(hass, f"{CONTROLLER}_ph").state == "7.9"
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "26.4"
+    assert current(hass, f"{CONTROLLER}_battery").state == "87"
+    assert current(hass, "sensor.pond_2_feed_level").state == "64"
 
 
 async def test_flat_format(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> None:
@@ -172,10 +138,10 @@ async def test_flat_format(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> 
         },
     )
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "21.5"
-    assert state(hass, WATER_LEVEL) == "73"
-    assert state(hass, "sensor.pond_2_water_level") == "40"
-    assert state(hass, "sensor.pond_2_feed_level") == "12"
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "21.5"
+    assert current(hass, WATER_LEVEL).state == "73"
+    assert current(hass, "sensor.pond_2_water_level").state == "40"
+    assert current(hass, "sensor.pond_2_feed_level").state == "12"
 
 
 async def test_controllers_are_shown_at_their_first_message(
@@ -191,8 +157,8 @@ async def test_controllers_are_shown_at_their_first_message(
     await hass.async_block_till_done()
 
     assert dt_util.utcnow() - heard < timedelta(seconds=1)
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "20.5"
-    assert state(hass, "sensor.pond_1_feed_level") == "40"
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "20.5"
+    assert current(hass, "sensor.pond_1_feed_level").state == "40"
 
 
 async def test_a_later_name_renames_the_devices(
@@ -219,7 +185,7 @@ async def test_a_later_name_renames_the_devices(
         (DOMAIN, f"{DEVICE_ID}_pond2"), entry_id
     )
     assert (controller.name, pond.name) == ("North", "North pond 2")
-    assert state(hass, temperature) == "26.4"
+    assert current(hass, temperature).state == "26.4"
     assert hass.states.get(temperature).name == "North Water temperature"
     assert hass.states.get("sensor.pond_2_feed_level").name == (
         "North pond 2 Feed level"
@@ -233,17 +199,17 @@ async def test_water_level_from_geometry(
     """The level in % follows PROTOCOL 4 once sensor height and tank depth are set."""
     await setup_hub(hass)
     await report(hass)
-    assert state(hass, WATER_LEVEL) == STATE_UNKNOWN
-    assert hass.states.get(WATER_LEVEL).attributes["water_distance"] == 30
+    assert current(hass, WATER_LEVEL).state == STATE_UNKNOWN
+    assert current(hass, WATER_LEVEL).attributes["water_distance"] == 30
     entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
     issue_id = f"missing_geometry_{entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
 
     await set_number(hass, SENSOR_HEIGHT, 150)
-    assert state(hass, WATER_LEVEL) == STATE_UNKNOWN
+    assert current(hass, WATER_LEVEL).state == STATE_UNKNOWN
     await set_number(hass, TANK_DEPTH, 120)
-    assert state(hass, WATER_LEVEL) == "100.0"
-    assert "water_distance" not in hass.states.get(WATER_LEVEL).attributes
+    assert current(hass, WATER_LEVEL).state == "100.0"
+    assert "water_distance" not in current(hass, WATER_LEVEL).attributes
     # Pond 2 still lacks its geometry.
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
@@ -252,12 +218,12 @@ async def test_water_level_from_geometry(
 
     send(hass, "sensors", {"data": {"water1": 90}})
     await hass.async_block_till_done()
-    assert state(hass, WATER_LEVEL) == "50.0"
+    assert current(hass, WATER_LEVEL).state == "50.0"
     send(hass, "sensors", {"data": {"water1": 200}})
     await hass.async_block_till_done()
-    assert state(hass, WATER_LEVEL) == "0.0"
+    assert current(hass, WATER_LEVEL).state == "0.0"
     await set_number(hass, SENSOR_HEIGHT, 240)
-    assert state(hass, WATER_LEVEL) == "33.3"
+    assert current(hass, WATER_LEVEL).state == "33.3"
 
 
 async def test_impossible_geometry_is_refused(
@@ -276,8 +242,8 @@ async def test_impossible_geometry_is_refused(
         "depth": "120",
         "height": "100",
     }
-    assert state(hass, TANK_DEPTH) == STATE_UNKNOWN
-    assert state(hass, SENSOR_HEIGHT) == "100.0"
+    assert current(hass, TANK_DEPTH).state == STATE_UNKNOWN
+    assert current(hass, SENSOR_HEIGHT).state == "100.0"
 
 
 async def test_settings_stay_available_while_offline(
@@ -289,7 +255,7 @@ async def test_settings_stay_available_while_offline(
     send(hass, "status", "offline")
     await hass.async_block_till_done()
     await set_number(hass, SENSOR_HEIGHT, 150)
-    assert state(hass, SENSOR_HEIGHT) == "150.0"
+    assert current(hass, SENSOR_HEIGHT).state == "150.0"
 
 
 @pytest.mark.parametrize(
@@ -308,23 +274,25 @@ async def test_settings_stay_available_while_offline(
 async def test_bad_values_are_dropped(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
+    *,
     payload: dict[str, object] | str | bytes,
     field: str,
     reason: str,
 ) -> None:
     """A bad value changes nothing, is counted, and is logged once an hour."""
-    entry = await setup_hub(hass)
+    await setup_hub(hass)
     await report(hass)
     for _ in range(3):
         send(hass, "sensors", payload)
     send(hass, "sensors", {"data": {"ph": 6.9}})
     await hass.async_block_till_done()
 
-    assert state(hass, f"{CONTROLLER}_water_temperature") == "26.4"
-    assert state(hass, f"{CONTROLLER}_ph") == "6.9"
-    stats = entry.runtime_data.controllers[DEVICE_ID].stats
-    assert stats.dropped == {f"{field}: {reason}": 3}
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "26.4"
+    assert current(hass, f"{CONTROLLER}_ph").state == "6.9"
+    (controller,) = (await diagnostics(hass, hass_client))["controllers"]
+    assert controller["stats"]["dropped"] == {f"{field}: {reason}": 3}
     warnings = [
         r
         for r in caplog.records
@@ -336,46 +304,54 @@ async def test_bad_values_are_dropped(
 
 
 async def test_invalid_ids_create_nothing(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """Ids that are not safe (wildcards, spaces, unicode, too long) are refused."""
-    entry = await setup_hub(hass)
+    await setup_hub(hass)
     for device in ("a b", "ünïcode", "x" * 65, "-leading"):
         send(hass, "heartbeat", HEARTBEAT, device=device)
     await hass.async_block_till_done()
     assert hass.states.async_entity_ids() == []
-    assert entry.runtime_data.stats.dropped == {"device_id: bad_device_id": 4}
+    hub = (await diagnostics(hass, hass_client))["hub"]
+    assert hub["unattributed"]["dropped"] == {"device_id: bad_device_id": 4}
 
 
 async def test_id_spellings_are_one_controller(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """Upper, lower and hyphenated MACs are one controller; the last spelling wins."""
-    entry = await setup_hub(hass)
+    await setup_hub(hass)
     await report(hass)
     send(hass, "sensors", {"data": {"ph": 8.1}}, device="ec-e3-34-1c-41-34")
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_ph") == "8.1"
-    controller = entry.runtime_data.controllers[DEVICE_ID]
-    assert controller.topic_id == "ec-e3-34-1c-41-34"
+    assert current(hass, f"{CONTROLLER}_ph").state == "8.1"
+    (controller,) = (await diagnostics(hass, hass_client))["controllers"]
+    assert controller["topic_id"] == "ec-e3-34-1c-41-34"
 
     send(hass, "sensors", {"data": {"ph": 8.2}}, device=MAC.lower())
     await hass.async_block_till_done()
-    assert state(hass, f"{CONTROLLER}_ph") == "8.2"
-    assert list(entry.runtime_data.controllers) == [DEVICE_ID]
+    assert current(hass, f"{CONTROLLER}_ph").state == "8.2"
+    controllers = (await diagnostics(hass, hass_client))["controllers"]
+    assert [controller["device_id"] for controller in controllers] == [DEVICE_ID]
 
 
 async def test_new_controllers_can_be_ignored(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
 ) -> None:
     """With automatic adding off, unknown controllers are counted but not added."""
-    entry = await setup_hub(hass, make_entry(add_new_controllers=False))
+    await setup_hub(hass, make_entry(add_new_controllers=False))
     send(hass, "sensors", SENSORS_A)
     send(hass, "sensors", SENSORS_B)
     await hass.async_block_till_done()
     assert hass.states.async_entity_ids() == []
-    ignored = entry.runtime_data.devices.ignored
-    assert (ignored.messages, ignored.sample) == (2, {DEVICE_ID: 2})
+    hub = (await diagnostics(hass, hass_client))["hub"]
+    assert hub["ignored_controllers"] == {"messages": 2, "sample": {DEVICE_ID: 2}}
 
 
 async def test_other_prefixes_are_separate_hubs(
@@ -386,7 +362,9 @@ async def test_other_prefixes_are_separate_hubs(
     send(hass, "heartbeat", HEARTBEAT, prefix="farm/north")
     send(hass, "heartbeat", HEARTBEAT, prefix="ff")
     await hass.async_block_till_done()
-    assert state(hass, "binary_sensor.pond_controller_4134_connectivity") == "on"
+    assert (
+        current(hass, "binary_sensor.pond_controller_4134_connectivity").state == "on"
+    )
     connectivity = [
         entity_id
         for entity_id in hass.states.async_entity_ids("binary_sensor")

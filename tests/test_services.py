@@ -9,9 +9,17 @@ from typing import Any, Final
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, STATE_ON, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, ServiceResponse, SupportsResponse
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -25,10 +33,19 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish import actions, services
 from custom_components.future_fish.alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES
-from custom_components.future_fish.commands import CommandState
 from custom_components.future_fish.const import DOMAIN
 
-from .common import DEVICE_ID, MAC, answer_commands, make_entry, report, send, setup_hub
+from .common import (
+    DEVICE_ID,
+    MAC,
+    answer_commands,
+    command_id,
+    device_id,
+    make_entry,
+    report,
+    send,
+    setup_hub,
+)
 
 NOW: Final = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 SENT_AT: Final = "2026-11-27T08:00:00Z"
@@ -36,6 +53,7 @@ CONTROLLER: Final = DEVICE_ID
 POND_1: Final = f"{DEVICE_ID}_pond1"
 POND_2: Final = f"{DEVICE_ID}_pond2"
 CONTROLLER_NAME: Final = "Pond controller 4134"
+LAST_COMMAND: Final = "sensor.pond_controller_4134_last_command"
 FIRMWARE_URL: Final = "https://firmware.example.com/future-fish/1.2.0.bin"
 LEVELS: Final = ("level", "drain_level", "fill_level")
 ACTIONS: Final = ("feed", "water", "update_firmware", "reboot", "set_threshold")
@@ -64,16 +82,6 @@ async def entry(
             blocking=True,
         )
     return entry
-
-
-def device_id(hass: HomeAssistant, key: str) -> str:
-    """Return the registry id of the controller or pond device with key `key`."""
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, key), entry.entry_id
-    )
-    assert device is not None
-    return device.id
 
 
 async def call(
@@ -109,12 +117,6 @@ def with_id(command: dict[str, Any], command_id: str) -> dict[str, Any]:
     """Return `command` with the id the hub chose in place of the placeholder."""
     key = "command_id" if "command_id" in command else "id"
     return {**command, key: command_id}
-
-
-def command_id(published: dict[str, Any]) -> str:
-    """Return the id of a published command, whichever its envelope."""
-    value: str = published.get("command_id") or published["id"]
-    return value
 
 
 def response(
@@ -294,14 +296,16 @@ async def test_response_data_only_when_asked(
     assert len(published) == 1
 
 
-def acknowledged(entry: MockConfigEntry) -> asyncio.Event:
-    """Return an event set once the hub has a command acknowledged."""
+def acknowledged(hass: HomeAssistant) -> asyncio.Event:
+    """Return an event set once the controller's Last command shows an ack."""
     event = asyncio.Event()
-    entry.async_on_unload(
-        entry.runtime_data.commands.async_add_listener(
-            lambda command: command.state is CommandState.ACKNOWLEDGED and event.set()
-        )
-    )
+
+    @callback
+    def changed(change: Event[EventStateChangedData]) -> None:
+        if (state := change.data["new_state"]) and state.state == "acknowledged":
+            event.set()
+
+    async_track_state_change_event(hass, LAST_COMMAND, changed)
     return event
 
 
@@ -310,7 +314,7 @@ async def test_wait_for_completion_waits_for_complete(
 ) -> None:
     """With wait_for_completion the action returns only after `complete`."""
     published = answer_commands(hass, mqtt_mock)
-    ack = acknowledged(entry)
+    ack = acknowledged(hass)
     task = hass.async_create_background_task(
         call(hass, "feed", POND_1, amount=50, wait_for_completion=True), "feed"
     )
@@ -345,7 +349,7 @@ async def test_wait_for_completion_times_out(
 ) -> None:
     """A command acknowledged but never completed fails once its deadline passes."""
     answer_commands(hass, mqtt_mock)
-    ack = acknowledged(entry)
+    ack = acknowledged(hass)
     task = hass.async_create_background_task(
         call(hass, "feed", POND_1, amount=50, wait_for_completion=True), "feed"
     )

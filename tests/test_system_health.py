@@ -1,11 +1,7 @@
 """System health: hubs, broker connection, controllers and the last hour's commands."""
 
-from typing import Any
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
-from homeassistant.components.button import SERVICE_PRESS
-from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -16,18 +12,19 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish.const import DOMAIN
 
-from .command_helpers import answer, last_command, start, tick
-from .common import OTHER_MAC, STARTUP, make_entry, report, send, setup_hub
-
-
-def press(hass: HomeAssistant, pond: int) -> Any:
-    """Return the call that presses a pond's Feed button."""
-    return hass.services.async_call(
-        Platform.BUTTON,
-        SERVICE_PRESS,
-        {ATTR_ENTITY_ID: f"button.pond_{pond}_feed"},
-        blocking=True,
-    )
+from .common import (
+    OTHER_MAC,
+    STARTUP,
+    answer,
+    last_command,
+    make_entry,
+    press,
+    report,
+    send,
+    setup_hub,
+    start,
+    tick,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -78,10 +75,10 @@ async def test_commands_of_the_last_hour(
     await setup_hub(hass)
     await report(hass)
 
-    pressing = await start(press(hass, 1))
+    pressing = await start(press(hass, "button.pond_1_feed"))
     await answer(hass, "complete", last_command(mqtt_mock))
     await pressing
-    pressing = await start(press(hass, 2))
+    pressing = await start(press(hass, "button.pond_2_feed"))
     await answer(hass, "ack", last_command(mqtt_mock), success=False)
     with pytest.raises(HomeAssistantError):
         await pressing
@@ -92,7 +89,7 @@ async def test_commands_of_the_last_hour(
     # Acknowledged, so still running: counted, but not yet in the rate.
     await tick(hass, freezer, 30)
     send(hass, "heartbeat", STARTUP)
-    pressing = await start(press(hass, 1))
+    pressing = await start(press(hass, "button.pond_1_feed"))
     await answer(hass, "ack", last_command(mqtt_mock))
     await pressing
     info = await get_system_health_info(hass, DOMAIN)
@@ -112,7 +109,7 @@ async def test_cancelled_commands_are_no_failures(
     """A command Home Assistant cancelled says nothing about the controller."""
     entry = await setup_hub(hass)
     await report(hass)
-    pressing = await start(press(hass, 1))
+    pressing = await start(press(hass, "button.pond_1_feed"))
     await answer(hass, "ack", last_command(mqtt_mock))
     await pressing
 

@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.const import (
     ATTR_ENTITY_ID,
+    EVENT_STATE_CHANGED,
     STATE_OFF,
     STATE_ON,
     STATE_UNKNOWN,
@@ -26,13 +26,19 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+    WebSocketGenerator,
+)
 
 from custom_components.future_fish.const import (
     CONF_ALARM_READINGS,
@@ -45,21 +51,34 @@ from custom_components.future_fish.const import (
 from custom_components.future_fish.models import DISSOLVED_OXYGEN_LOWER
 from custom_components.future_fish.protocol import MAX_PAYLOAD_BYTES
 
-from .command_helpers import current, writes
 from .common import (
     DEVICE_ID,
     MAC,
     OTHER_MAC,
     STARTUP,
     answer_commands,
+    current,
+    diagnostics,
     make_entry,
     report,
     send,
+    set_number,
     setup_hub,
+    tick,
+    writes,
 )
 
 # These tests use entities that are disabled by default (limits, command settings).
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+@pytest.fixture
+async def init_integration(
+    entity_registry_enabled_by_default: None, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the shared hub, set up with the entities disabled by default enabled."""
+    return init_integration
+
 
 CONTROLLER = "pond_controller_4134"
 PROFILE = f"select.{CONTROLLER}_species_profile"
@@ -76,16 +95,6 @@ LIMIT_QUANTITIES = (
     "ammonia",
     "battery",
 )
-
-
-async def set_limit(hass: HomeAssistant, entity_id: str, value: float) -> None:
-    """Change a limit as the UI does."""
-    await hass.services.async_call(
-        Platform.NUMBER,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-        blocking=True,
-    )
 
 
 async def choose(hass: HomeAssistant, profile: str) -> None:
@@ -107,31 +116,10 @@ async def readings(
         await hass.async_block_till_done()
 
 
-async def tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    """Let time pass and run the timers due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
-@pytest.fixture
-async def hub(
-    hass: HomeAssistant,
-    mqtt_mock: MqttMockHAClient,
-    entity_registry_enabled_by_default: None,
-) -> Any:
-    """Set up a hub with one controller that reported once (oxygen 6.8 mg/L)."""
-    entry = await setup_hub(hass)
-    await report(hass)
-    return entry
-
-
 # --- entities -------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_nothing_is_known_without_limits(hass: HomeAssistant) -> None:
     """No limit, no judgement: alarms unknown, limits unset, profile custom."""
     for quantity in LIMIT_QUANTITIES:
@@ -156,7 +144,9 @@ async def test_nothing_is_known_without_limits(hass: HomeAssistant) -> None:
     )
 
 
-async def test_limit_units_match_the_readings(hass: HomeAssistant, hub: Any) -> None:
+async def test_limit_units_match_the_readings(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
     """A limit is in the unit of the sensor it limits."""
     for quantity in LIMIT_QUANTITIES:
         sensor = current(hass, f"sensor.{CONTROLLER}_{quantity}")
@@ -170,12 +160,12 @@ async def test_limit_units_match_the_readings(hass: HomeAssistant, hub: Any) -> 
 # --- debounce ---------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_alarm_after_three_readings_with_event(hass: HomeAssistant) -> None:
     """Known at the next reading; on after three low readings in a row, once."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
     changes = writes(hass, DO_ALARM)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     # Limits apply from the next reading.
     assert current(hass, DO_ALARM).state == STATE_UNKNOWN
 
@@ -230,7 +220,7 @@ async def test_alarm_after_thirty_seconds_without_a_reading(
         hass, make_entry(**{CONF_ALARM_READINGS: 10, CONF_ALARM_SECONDS: 30})
     )
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 6.8)
     freezer.tick(timedelta(seconds=1))
     started = dt_util.utcnow()
@@ -254,7 +244,7 @@ async def test_a_timer_that_fires_early_waits_on(
         hass, make_entry(**{CONF_ALARM_READINGS: 10, CONF_ALARM_SECONDS: 30})
     )
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0)
     # The timer runs while the clock reads only a few seconds later.
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5), True)
@@ -268,28 +258,29 @@ async def test_a_reading_inside_stops_the_clock(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
     """Back inside before the debounce time: the timer turns nothing on."""
-    entry = await setup_hub(
+    await setup_hub(
         hass, make_entry(**{CONF_ALARM_READINGS: 10, CONF_ALARM_SECONDS: 30})
     )
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
+    events = async_capture_events(hass, EVENT_THRESHOLD)
     await readings(hass, 4.0)
-    assert entry.runtime_data.thresholds._timers
     await tick(hass, freezer, 20)
     await readings(hass, 5.5)
-    assert not entry.runtime_data.thresholds._timers
+    # Well past the 30 s since the reading outside.
     await tick(hass, freezer, 20)
     assert current(hass, DO_ALARM).state == STATE_OFF
+    assert events == []
 
 
 # --- hysteresis ---------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_off_only_back_inside_by_the_margin(hass: HomeAssistant) -> None:
     """A value hovering at the limit keeps the alarm on; 0.3 mg/L above clears it."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0)
     assert current(hass, DO_ALARM).state == STATE_ON
 
@@ -313,7 +304,7 @@ async def test_hysteresis_from_the_options(
     """The margin of each quantity comes from the options."""
     await setup_hub(hass, make_entry(hysteresis_dissolved_oxygen=1.0))
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0, 5.9)
     assert current(hass, DO_ALARM).state == STATE_ON
     await readings(hass, 6.0)
@@ -327,18 +318,16 @@ async def test_unknown_while_the_value_is(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     """A water level without pond geometry is unknown, and so is its alarm."""
-    entry = await setup_hub(hass)
+    await setup_hub(hass)
     await report(hass)
     alarm = "binary_sensor.pond_1_water_level_alarm"
-    await set_limit(hass, "number.pond_1_water_level_lower_limit", 30)
+    await set_number(hass, "number.pond_1_water_level_lower_limit", 30)
     await readings(hass, 60, 60, 60, key="water1")
     assert current(hass, "sensor.pond_1_water_level").state == STATE_UNKNOWN
     assert current(hass, alarm).state == STATE_UNKNOWN
 
-    entry.runtime_data.async_set_pond_settings(
-        entry.runtime_data.controllers[DEVICE_ID].ponds[1],
-        {"sensor_height": 100, "tank_depth": 80},
-    )
+    await set_number(hass, "number.pond_1_sensor_height", 100)
+    await set_number(hass, "number.pond_1_tank_depth", 80)
     # 100 - 90 cm of 80 cm: 12.5 %, below 30 % three times.
     await readings(hass, 90, 90, 90, key="water1")
     state = current(hass, alarm)
@@ -356,7 +345,7 @@ async def test_alarms_show_the_same_after_a_restart(
     entry = await setup_hub(hass)
     await report(hass)
     events = async_capture_events(hass, EVENT_THRESHOLD)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0)
     on = current(hass, DO_ALARM)
     assert on.state == STATE_ON
@@ -379,7 +368,7 @@ async def test_alarms_of_a_silent_controller_start_unknown(
     """Heard longer ago than the timeout: its alarms are decided afresh."""
     entry = await setup_hub(hass)
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0)
     freezer.tick(timedelta(minutes=2))
     assert await hass.config_entries.async_reload(entry.entry_id)
@@ -395,11 +384,11 @@ async def test_alarms_of_a_silent_controller_start_unknown(
 # --- limits and profiles --------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_profile_sets_the_limits_it_defines(hass: HomeAssistant) -> None:
     """Tilapia sets four quantities' limits; turbidity keeps what the user set."""
-    await set_limit(hass, f"number.{CONTROLLER}_turbidity_upper_limit", 50)
-    await set_limit(hass, DO_UPPER, 15)
+    await set_number(hass, f"number.{CONTROLLER}_turbidity_upper_limit", 50)
+    await set_number(hass, DO_UPPER, 15)
 
     await choose(hass, "nile_tilapia")
 
@@ -434,7 +423,7 @@ async def test_profile_sets_the_limits_it_defines(hass: HomeAssistant) -> None:
     assert current(hass, f"number.{CONTROLLER}_ph_upper_limit").state == "8.0"
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_profile_change_applies_to_alarms(hass: HomeAssistant) -> None:
     """A profile's limits judge the next readings; removed limits leave no alarm."""
     temperature_alarm = f"binary_sensor.{CONTROLLER}_water_temperature_alarm"
@@ -448,26 +437,22 @@ async def test_profile_change_applies_to_alarms(hass: HomeAssistant) -> None:
 
     await choose(hass, "goldfish")
     assert current(hass, temperature_alarm).state == STATE_UNKNOWN
-    assert (
-        "temperature"
-        not in current_entry(hass).runtime_data.controllers[DEVICE_ID].alarms
-    )
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_changing_a_limit_by_hand_makes_the_profile_custom(
     hass: HomeAssistant,
 ) -> None:
     """Only limits the profiles set; the same value again changes nothing."""
     await choose(hass, "channel_catfish")
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     assert current(hass, PROFILE).state == "channel_catfish"
-    await set_limit(hass, f"number.{CONTROLLER}_battery_lower_limit", 20)
+    await set_number(hass, f"number.{CONTROLLER}_battery_lower_limit", 20)
     assert current(hass, PROFILE).state == "channel_catfish"
-    await set_limit(hass, "number.pond_2_feed_level_lower_limit", 15)
+    await set_number(hass, "number.pond_2_feed_level_lower_limit", 15)
     assert current(hass, PROFILE).state == "channel_catfish"
 
-    await set_limit(hass, DO_LOWER, 4.5)
+    await set_number(hass, DO_LOWER, 4.5)
     assert current(hass, PROFILE).state == "custom"
     assert current(hass, DO_LOWER).state == "4.5"
 
@@ -479,7 +464,7 @@ async def clear_limits(hass: HomeAssistant, *entity_ids: str) -> None:
     )
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_clearing_a_limit_ends_its_alarm(hass: HomeAssistant) -> None:
     """A cleared limit is unknown again, and so is an alarm with no limit left."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
@@ -497,7 +482,7 @@ async def test_clearing_a_limit_ends_its_alarm(hass: HomeAssistant) -> None:
     assert [event.data["state"] for event in events] == ["on"]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_clearing_one_side_keeps_the_other(hass: HomeAssistant) -> None:
     """With pH 6-9, clearing the lower limit still alarms above 9."""
     await choose(hass, "nile_tilapia")
@@ -511,7 +496,7 @@ async def test_clearing_one_side_keeps_the_other(hass: HomeAssistant) -> None:
     assert current(hass, ph_alarm).attributes["limit"] == "upper"
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_only_limits_can_be_cleared(hass: HomeAssistant) -> None:
     """A pond setting is not a limit: a translated error, nothing changes."""
     setting = "number.pond_1_feed_amount"
@@ -529,35 +514,35 @@ async def test_a_cleared_limit_is_pushed_as_the_range_end(
     """With pushing on, the controller gets a value on which it never triggers."""
     await push_hub(hass)
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
-    await set_limit(hass, DO_LOWER, 4.5)
+    await set_number(hass, DO_LOWER, 4.5)
     await clear_limits(hass, DO_LOWER)
-    await settle(hass)
+    await pushes_done(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent] == [
         ("do", 4.5, 20),
         ("do", 0, 20),
     ]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_lower_limit_must_be_below_the_upper(hass: HomeAssistant) -> None:
     """An impossible pair is refused with a translated error; nothing changes."""
     await choose(hass, "nile_tilapia")
     ph_lower = f"number.{CONTROLLER}_ph_lower_limit"
     with pytest.raises(ServiceValidationError) as err:
-        await set_limit(hass, ph_lower, 9)
+        await set_number(hass, ph_lower, 9)
     assert err.value.translation_key == "limits_order"
     assert err.value.translation_placeholders == {"lower": "9", "upper": "9"}
     with pytest.raises(ServiceValidationError):
-        await set_limit(hass, f"number.{CONTROLLER}_ph_upper_limit", 5.5)
+        await set_number(hass, f"number.{CONTROLLER}_ph_upper_limit", 5.5)
     assert current(hass, ph_lower).state == "6.0"
     assert current(hass, PROFILE).state == "nile_tilapia"
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_pond_alarm(hass: HomeAssistant) -> None:
     """A pond's feed level alarm names the pond and its device."""
     events = async_capture_events(hass, EVENT_THRESHOLD)
-    await set_limit(hass, "number.pond_2_feed_level_lower_limit", 20)
+    await set_number(hass, "number.pond_2_feed_level_lower_limit", 20)
     await readings(hass, 10, 10, 10, key="feed2")
     assert current(hass, "binary_sensor.pond_2_feed_level_alarm").state == STATE_ON
     assert current(hass, "binary_sensor.pond_1_feed_level_alarm").state == (
@@ -582,7 +567,7 @@ async def test_limits_and_profile_survive_a_restart(
     entry = await setup_hub(hass)
     await report(hass)
     await choose(hass, "whiteleg_shrimp")
-    await set_limit(hass, "number.pond_1_water_level_lower_limit", 25)
+    await set_number(hass, "number.pond_1_water_level_lower_limit", 25)
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -652,7 +637,7 @@ async def push_hub(hass: HomeAssistant) -> Any:
     return entry
 
 
-async def settle(hass: HomeAssistant) -> None:
+async def pushes_done(hass: HomeAssistant) -> None:
     """Wait for the background pushes and the controller's answers."""
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -670,7 +655,7 @@ async def test_push_sends_the_real_limits(
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
 
     await choose(hass, "nile_tilapia")
-    await settle(hass)
+    await pushes_done(hass)
 
     assert [
         (command["type"], command["pos"], command["p"], command["l"], command["u"])
@@ -683,9 +668,9 @@ async def test_push_sends_the_real_limits(
     assert push_issue(hass) is None
 
     # A change by hand sends that quantity only; ammonia is not THRESH's.
-    await set_limit(hass, DO_LOWER, 4.5)
-    await set_limit(hass, f"number.{CONTROLLER}_ammonia_upper_limit", 0.05)
-    await settle(hass)
+    await set_number(hass, DO_LOWER, 4.5)
+    await set_number(hass, f"number.{CONTROLLER}_ammonia_upper_limit", 0.05)
+    await pushes_done(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent[3:]] == [("do", 4.5, 20)]
 
 
@@ -695,8 +680,8 @@ async def test_push_failure_raises_a_repair_issue_until_a_success(
     """A refusal shows a repair issue naming what failed; the next success clears it."""
     await push_hub(hass)
     answer_commands(hass, mqtt_mock, ack={"success": False, "message": "limits locked"})
-    await set_limit(hass, DO_LOWER, 4.5)
-    await settle(hass)
+    await set_number(hass, DO_LOWER, 4.5)
+    await pushes_done(hass)
 
     issue = push_issue(hass)
     assert issue is not None
@@ -710,8 +695,8 @@ async def test_push_failure_raises_a_repair_issue_until_a_success(
     assert current(hass, DO_LOWER).state == "4.5"
 
     answer_commands(hass, mqtt_mock, complete={"success": True})
-    await set_limit(hass, DO_LOWER, 4.0)
-    await settle(hass)
+    await set_number(hass, DO_LOWER, 4.0)
+    await pushes_done(hass)
     assert push_issue(hass) is None
 
 
@@ -725,7 +710,7 @@ async def test_push_to_an_offline_controller_fails(
     await hass.async_block_till_done()
 
     await choose(hass, "rainbow_trout")
-    await settle(hass)
+    await pushes_done(hass)
 
     issue = push_issue(hass)
     assert issue is not None
@@ -736,7 +721,7 @@ async def test_push_to_an_offline_controller_fails(
     # Back online: what failed is sent again by itself, and the issue resolves.
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     send(hass, "heartbeat", STARTUP)
-    await settle(hass)
+    await pushes_done(hass)
     assert sorted((c["p"], c["l"], c["u"]) for c in sent) == [
         ("do", 6, 20),
         ("ph", 6.5, 9),
@@ -751,17 +736,17 @@ async def test_a_booted_controller_gets_its_limits_again(
     """After a boot every quantity with a limit is sent again; nothing else is."""
     await push_hub(hass)
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
-    await set_limit(hass, DO_LOWER, 4.5)
-    await settle(hass)
+    await set_number(hass, DO_LOWER, 4.5)
+    await pushes_done(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent] == [("do", 4.5, 20)]
 
     send(hass, "startup", STARTUP)
-    await settle(hass)
+    await pushes_done(hass)
     assert [(c["p"], c["l"], c["u"]) for c in sent[1:]] == [("do", 4.5, 20)]
 
     # A heartbeat of a controller that never went away sends nothing.
     send(hass, "heartbeat", STARTUP)
-    await settle(hass)
+    await pushes_done(hass)
     assert len(sent) == 2
 
 
@@ -772,17 +757,17 @@ async def test_a_boot_sends_nothing_without_limits_or_the_option(
     await push_hub(hass)
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     send(hass, "startup", STARTUP)
-    await settle(hass)
+    await pushes_done(hass)
     assert sent == []
 
 
 async def test_nothing_is_pushed_by_default(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hub: Any
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, init_integration: MockConfigEntry
 ) -> None:
     """Pushing is an option, off unless chosen."""
     sent = answer_commands(hass, mqtt_mock, complete={"success": True})
     await choose(hass, "nile_tilapia")
-    await settle(hass)
+    await pushes_done(hass)
     assert sent == []
 
 
@@ -792,11 +777,11 @@ async def test_a_push_home_assistant_cancels_is_not_a_failure(
     """Commands cancelled because the hub stops raise no repair issue."""
     entry = await push_hub(hass)
     answer_commands(hass, mqtt_mock, ack=None)  # the controller never answers
-    await set_limit(hass, DO_LOWER, 4.5)
+    await set_number(hass, DO_LOWER, 4.5)
     await hass.async_block_till_done()
     # What unloading does first; the push then learns its command was cancelled.
     entry.runtime_data.commands.async_stop()
-    await settle(hass)
+    await pushes_done(hass)
     assert push_issue(hass) is None
     assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -815,7 +800,7 @@ ALARM = {
 }
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_controller_alarm_until_the_value_is_back(hass: HomeAssistant) -> None:
     """On with the controller's details; off once a reading is within its limits."""
     events = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
@@ -846,7 +831,7 @@ async def test_controller_alarm_until_the_value_is_back(hass: HomeAssistant) -> 
     assert current(hass, CONTROLLER_ALARM).state == STATE_OFF
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 async def test_controller_alarm_of_a_pond(hass: HomeAssistant) -> None:
     """A pond reading ends it, and only that pond's."""
     send(
@@ -909,10 +894,10 @@ HOSTILE_OBJECTS: list[Any] = [
 ]
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("payload", HOSTILE)
 async def test_unreadable_controller_alarms_are_dropped(
-    hass: HomeAssistant, payload: Any
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, payload: Any
 ) -> None:
     """What is not a JSON object is counted and dropped; nothing raises."""
     events = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
@@ -920,11 +905,11 @@ async def test_unreadable_controller_alarms_are_dropped(
     await hass.async_block_till_done()
     assert current(hass, CONTROLLER_ALARM).state == STATE_OFF
     assert events == []
-    stats = current_entry(hass).runtime_data.controllers[DEVICE_ID].stats
-    assert any(key.startswith("threshold: ") for key in stats.dropped)
+    (controller,) = (await diagnostics(hass, hass_client))["controllers"]
+    assert any(key.startswith("threshold: ") for key in controller["stats"]["dropped"])
 
 
-@pytest.mark.usefixtures("hub")
+@pytest.mark.usefixtures("init_integration")
 @pytest.mark.parametrize("payload", HOSTILE_OBJECTS)
 async def test_odd_controller_alarms_are_shown_as_far_as_readable(
     hass: HomeAssistant, payload: Any
@@ -952,7 +937,7 @@ async def test_alarms_of_unknown_controllers_create_nothing(
     entry = await setup_hub(hass)
     send(hass, "threshold", ALARM, device=OTHER_MAC)
     await hass.async_block_till_done()
-    assert entry.runtime_data.controllers == {}
+    assert dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id) == []
     assert hass.states.async_entity_ids() == []
 
 
@@ -960,45 +945,64 @@ async def test_alarms_of_unknown_controllers_create_nothing(
 
 
 async def test_deleting_a_controller_drops_its_timers_and_issue(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_ws_client: WebSocketGenerator,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A deleted controller leaves no timer running and no repair issue behind."""
+    """A deleted controller leaves no timer running and no repair issue behind.
+
+    Its two debouncing alarms and its own alarm would have turned on (or off)
+    within the hour; nothing fires and nothing is published once it is deleted.
+    """
+    assert await async_setup_component(hass, "config", {})
     entry = await setup_hub(
         hass, make_entry(**{CONF_PUSH_LIMITS: True, CONF_ALARM_READINGS: 10})
     )
     await report(hass)
     answer_commands(hass, mqtt_mock, ack={"success": False})
-    await set_limit(hass, DO_LOWER, 5)
-    await set_limit(hass, "number.pond_1_feed_level_lower_limit", 90)
-    await settle(hass)
+    await set_number(hass, DO_LOWER, 5)
+    await set_number(hass, "number.pond_1_feed_level_lower_limit", 90)
+    await pushes_done(hass)
     await readings(hass, 4.0)
     await readings(hass, 50, key="feed1")
     send(hass, "threshold", {"parameter": "salinity"})
     await hass.async_block_till_done()
-    thresholds = entry.runtime_data.thresholds
-    assert len(thresholds._timers) == 3
     assert push_issue(hass) is not None
 
     send(hass, "status", "offline")
     await hass.async_block_till_done()
+    client = await hass_ws_client(hass)
     registry = dr.async_get(hass)
     for key in (f"{DEVICE_ID}_pond1", DEVICE_ID):
         device = registry.async_get_device_by_identifier((DOMAIN, key), entry.entry_id)
         assert device is not None
-        assert entry.runtime_data.devices.async_remove(device)
-    assert thresholds._timers == {}
+        assert (await client.remove_device(device.id))["success"]
     assert push_issue(hass) is None
+
+    events = async_capture_events(hass, EVENT_THRESHOLD)
+    controller_alarms = async_capture_events(hass, EVENT_CONTROLLER_ALARM)
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    mqtt_mock.async_publish.reset_mock()
+    await tick(hass, freezer, 3600)
+    await hass.async_block_till_done()
+    assert events == controller_alarms == changes == []
+    assert mqtt_mock.async_publish.call_count == 0
 
 
 async def test_unload_cancels_the_debounce_timers(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Unloading leaves no alarm timer behind."""
+    """Unloading leaves no alarm timer behind: nothing turns on afterwards.
+
+    A timer left behind would also fail the test as lingering.
+    """
     entry = await setup_hub(hass, make_entry(**{CONF_ALARM_READINGS: 10}))
     await report(hass)
-    await set_limit(hass, DO_LOWER, 5)
+    await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0)
-    thresholds = entry.runtime_data.thresholds
-    assert thresholds._timers
+    events = async_capture_events(hass, EVENT_THRESHOLD)
     assert await hass.config_entries.async_unload(entry.entry_id)
-    assert thresholds._timers == {}
+    await tick(hass, freezer, 3600)
+    await hass.async_block_till_done()
+    assert events == []

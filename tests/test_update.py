@@ -23,6 +23,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -31,22 +32,29 @@ from pytest_homeassistant_custom_component.typing import (
     MqttMockHAClient,
     WebSocketGenerator,
 )
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.future_fish.const import (
     CONF_ALLOW_HTTP_FIRMWARE,
     CONF_FIRMWARE_MANIFEST_URL,
 )
 
-from .command_helpers import (
+from .common import (
+    HEARTBEAT,
+    STARTUP,
     answer,
     commands,
     current,
     last_command,
+    make_entry,
+    report,
+    send,
+    setup_hub,
+    snapshot_entities,
     start,
     still_running,
     tick,
 )
-from .common import HEARTBEAT, STARTUP, make_entry, report, send, setup_hub
 
 FIRMWARE: Final = "update.pond_controller_4134_firmware"
 MANIFEST_URL: Final = "https://firmware.example.com/future-fish/manifest.json"
@@ -389,3 +397,12 @@ async def test_update_entity_fetches_on_demand(
     )
     assert aioclient_mock.call_count == 1
     assert current(hass, FIRMWARE).attributes[ATTR_LATEST_VERSION] == "2.0.0"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
+@pytest.mark.freeze_time("2026-05-01 04:00:00+00:00")
+async def test_entities(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, snapshot: SnapshotAssertion
+) -> None:
+    """Every update entity: registry entry and state after one report cycle."""
+    await snapshot_entities(hass, entity_registry, snapshot, Platform.UPDATE)

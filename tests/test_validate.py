@@ -270,7 +270,7 @@ def test_entity_states_are_translated() -> None:
 
 def _states(platform: str, description: EntityDescription) -> set[str] | None:
     """Return the states an entity can have, where they are a known set."""
-    if platform in {"switch", "binary_sensor"}:
+    if platform == "binary_sensor":
         return {"on", "off"}
     options = getattr(description, "options", None)
     return None if options is None else set(options)

@@ -13,21 +13,27 @@ configuration directory on free ports, and drives Debian's Chromium with Playwri
 4. on its first pond's device page, enter the pond's geometry, see the water level
    and feed level with values, press Feed and see "fed 100 g, done in ..." appear in
    the page's activity (logbook) card (`pond.png`);
-5. an alarm, as issue 4 promises it: a fourth controller comes online (a simulator
+5. a German user: Home Assistant's language (which names the entities) and the
+   user's profile language (which the frontend speaks) become German, and the
+   Future Fish entry is reloaded, as after a restart; the controller's and pond's
+   device pages show the German entity names of translations/de.json with values,
+   German states and a German sidebar (`controller-de.png`, `pond-de.png`); then
+   English again;
+6. an alarm, as issue 4 promises it: a fourth controller comes online (a simulator
    of its own, `--count 1` with another seed, since the simulator's options apply
    to a whole fleet); on its device page choose the species profile Nile tilapia,
    which sets the dissolved-oxygen lower limit to 4 mg/L, and see the "Dissolved
    oxygen alarm" OK;
-6. create an automation from the "Future Fish - low dissolved oxygen" blueprint in
+7. create an automation from the "Future Fish - low dissolved oxygen" blueprint in
    the automation editor, as a user does (Settings > Automations & scenes >
    Blueprints, pick the alarm and the develop configuration's "Aerator", Save);
-7. make its oxygen fall: stop that controller's simulator and start it again with
+8. make its oxygen fall: stop that controller's simulator and start it again with
    `--oxygen-crash` (the fall counts from the simulator's start, so it starts only
    now, with the profile and the automation in place, and the alarm turns on from
    OK, which the blueprint's trigger needs); its device page shows it offline and
    back, then the alarm on (Problem) and in the activity card "Dissolved oxygen
    alarm: ... is below the lower limit of 4 mg/L" (`alarm.png`);
-8. the automation ran: the Activity page shows it triggered by the alarm and the
+9. the automation ran: the Activity page shows it triggered by the alarm and the
    Aerator turned on by it (`automation.png`), and the notification it created is
    in the notification drawer.
 
@@ -41,6 +47,7 @@ import argparse
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+import json
 from pathlib import Path
 import re
 import shutil
@@ -112,7 +119,8 @@ OXYGEN_LIMIT: Final = "4"  # Nile tilapia's lower limit, docs/species.md
 BLUEPRINT: Final = "Future Fish - low dissolved oxygen"
 AERATOR: Final = "Aerator"  # tools/develop.py's input boolean
 
-NUMBER = r"-?\d+(\.\d+)?"
+# A decimal point in English, a comma in German.
+NUMBER = r"-?\d+([.,]\d+)?"
 # What each device page must show, by entity name: the state as a regular expression.
 CONTROLLER_STATES: Final[Mapping[str, str]] = {
     "Water temperature": rf"{NUMBER} °C",
@@ -130,6 +138,29 @@ POND_STATES: Final[Mapping[str, str]] = {
 # The simulator's pond geometry (tools/simulator: sensor 150 cm above the floor,
 # tank 120 cm deep), entered as the README tells users to.
 POND_GEOMETRY: Final[Mapping[str, str]] = {"Sensor height": "150", "Tank depth": "120"}
+# The German run: the language code, the names of the entities in it (as Home
+# Assistant shows them), the frontend's words for the states checked, and a word
+# of its sidebar.
+GERMAN: Final = "de"
+TRANSLATIONS: Final = ROOT / "custom_components" / "future_fish" / "translations"
+GERMAN_STATES: Final[Mapping[str, str]] = {"Connected": "Verbunden"}
+GERMAN_SIDEBAR: Final = "Einstellungen"
+# Shown on a pond's page, with no value to check (unknown until a command).
+VALVES: Final = ("Inlet valve", "Outlet valve")
+# Sets Home Assistant's language and the user's profile language (as Settings >
+# System > General and the Profile page do), then reloads the Future Fish entry,
+# whose entities take their names in Home Assistant's language when they are added.
+# English again afterwards, for the checks that follow.
+LANGUAGE_JS: Final = """async (language) => {
+  const hass = document.querySelector("home-assistant").hass;
+  await hass.callWS({type: "config/core/update", language});
+  await hass.callWS({type: "frontend/set_user_data", key: "language", value: {
+    language, number_format: "language", time_format: "language",
+    date_format: "language", time_zone: "local", first_weekday: "language"}});
+  const [entry] = await hass.callWS(
+    {type: "config_entries/get", domain: "future_fish"});
+  await hass.callApi("POST", `config/config_entries/entry/${entry.entry_id}/reload`);
+}"""
 FED = re.compile(rf"fed 100 g, done in {NUMBER} s")
 # The logbook's words for the alarm event (custom_components/future_fish/logbook.py).
 ALARM_ON = re.compile(
@@ -224,7 +255,9 @@ def pick_entity(page: Page, field: str, search: str, choice: str) -> None:
     row.locator("ha-entity-picker").click()
     # Typed into the page instead, letters are the frontend's shortcuts.
     row.get_by_placeholder("Search").fill(search)
-    row.locator("lit-virtualizer").get_by_text(choice, exact=True).click()
+    # The list the picker opens: the last visible text that is the choice (the
+    # row's own label can be the same word, as "Aerator" is).
+    page.get_by_text(choice, exact=True).locator("visible=true").last.click()
 
 
 def log_in(page: Page, url: str) -> None:
@@ -259,6 +292,7 @@ def check(browser: Browser, stack: Stack, output: Path, work: Path) -> None:
     with step(page, "logging in", work):
         log_in(page, stack.url)
     check_devices(page, stack.url, output, work)
+    check_german(page, stack.url, output, work)
     check_alarm(page, stack, output, work)
 
 
@@ -355,6 +389,60 @@ def check_alarm(page: Page, stack: Stack, output: Path, work: Path) -> None:
         save(page, output / "automation.png")
         page.get_by_text("Notifications", exact=True).click()
         expect(page.get_by_text(f"Turned on {AERATOR}.")).to_be_visible()
+
+
+def entity_names(language: str) -> dict[str, str]:
+    """Return each English entity name's translation (translations/<language>.json)."""
+
+    def names(code: str) -> dict[tuple[str, str], str]:
+        path = TRANSLATIONS / f"{code}.json"
+        strings = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            (platform, key): entity["name"]
+            for platform, entities in strings["entity"].items()
+            for key, entity in entities.items()
+        }
+
+    translated = names(language)
+    return {name: translated[key] for key, name in names("en").items()}
+
+
+def in_german(states: Mapping[str, str]) -> dict[str, str]:
+    """Return what a device page shows in German instead of `states`."""
+    german = entity_names(GERMAN)
+    return {
+        german[name]: GERMAN_STATES.get(state, state) for name, state in states.items()
+    }
+
+
+def check_german(page: Page, url: str, output: Path, work: Path) -> None:
+    """Check the first controller's and pond's pages for a German user."""
+    controller = controller_name(CONTROLLERS, FleetOptions().seed)
+    pond = f"{controller} pond 1"
+
+    with step(page, "a German user: Home Assistant and the profile in German", work):
+        page.evaluate(LANGUAGE_JS, GERMAN)
+
+    with step(page, f"{controller}'s page shows German names and values", work):
+        open_device(page, url, controller)
+        expect(page.get_by_text(GERMAN_SIDEBAR, exact=True)).to_be_visible()
+        expect_states(page, in_german(CONTROLLER_STATES))
+        save(page, output / "controller-de.png")
+
+    with step(page, f"{pond}'s page shows German names and values", work):
+        # From the integration page, so that the page opens at its top (through the
+        # controller's page it keeps where that one was scrolled to).
+        open_device(page, url, pond)
+        expect(page.get_by_text(pond, exact=True)).to_be_visible()
+        expect_states(page, in_german(POND_STATES))
+        for valve in VALVES:
+            expect(entity_row(page, entity_names(GERMAN)[valve])).to_be_visible()
+        save(page, output / "pond-de.png")
+
+    with step(page, "back to English", work):
+        page.evaluate(LANGUAGE_JS, "en")
+        open_device(page, url, controller)
+        expect_states(page, CONTROLLER_STATES)
 
 
 def open_activity(page: Page, address: str) -> None:

@@ -26,8 +26,8 @@ PLATFORMS: list[Platform] = [
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
-    Platform.SWITCH,
     Platform.UPDATE,
+    Platform.VALVE,
 ]
 
 

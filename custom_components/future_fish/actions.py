@@ -1,6 +1,6 @@
 """What a user can ask of a controller, validated once for services and entities.
 
-Buttons, switches, the update entity and the actions (services) all end here, so a
+Buttons, valves, the update entity and the actions (services) all end here, so a
 bad request gets the same translated error whichever way it was made, and nothing
 is published before it is known to be valid.
 """
@@ -14,7 +14,7 @@ from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, THRESHOLD_PARAMETERS
-from .commands import Command, CommandState, CommandTracker
+from .commands import VALVE_EFFECTS, Command, CommandState, CommandTracker
 from .const import DOMAIN
 from .models import ControllerState, PondState
 from .protocol import (
@@ -149,6 +149,33 @@ async def async_water(
         context,
         request=request,
     )
+
+
+def valve_motion(command: Command, pond: PondState, valve: str) -> bool | None:
+    """Return whether `command` opens (True) or closes (False) `valve` of `pond`.
+
+    None when it does not move that valve.
+    """
+    effect = VALVE_EFFECTS.get(command.command_type)
+    if (
+        effect is None
+        or effect[0] != valve
+        or command.controller is not pond.controller
+        or command.pond != pond.position
+    ):
+        return None
+    return effect[1]
+
+
+def valve_moving(commands: CommandTracker, pond: PondState, valve: str) -> bool | None:
+    """Return True while a command opens `valve` of `pond`, False while one closes it.
+
+    None while none runs; the hub runs at most one water command per pond.
+    """
+    for command in commands.active.values():
+        if (motion := valve_motion(command, pond, valve)) is not None:
+            return motion
+    return None
 
 
 async def async_reboot(

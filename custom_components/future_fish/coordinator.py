@@ -38,7 +38,7 @@ from .protocol import (
     parse_sensors,
     parse_status,
     split_topic,
-    subscription_topic,
+    subscription_topics,
 )
 from .repairs import ControllerCapIssue, EntityLimitIssue, GeometryIssue, OfflineIssues
 from .settings import HubSettings
@@ -132,11 +132,11 @@ class FutureFishHub:
         """Subscribe with a handful of wildcards; then a discovery's startup, if any."""
         # Every platform has offered the known controllers' entities by now.
         self.entity_limit.async_check(self.controllers.values())
-        for kind in (*self._handlers, MessageKind.STATUS):
+        for topic in subscription_topics(self.prefix):
             self._unsubscribe.append(
                 await mqtt.async_subscribe(
                     self.hass,
-                    subscription_topic(self.prefix, kind),
+                    topic,
                     self._async_handle_message,
                     SUBSCRIBE_QOS,
                     # Bytes, so oversized payloads are refused before decoding.

@@ -205,10 +205,9 @@ class Devices:
 
         An online controller would come straight back, so only offline ones can go.
         """
-        keys = [key for domain, key in device.identifiers if domain == DOMAIN]
-        if not keys:
-            return True
-        device_id, position = parse_device_key(keys[0])
+        # Every device of the hub's entry carries the hub's identifier.
+        key = next(key for domain, key in device.identifiers if domain == DOMAIN)
+        device_id, position = parse_device_key(key)
         controller = self.controllers.get(device_id)
         if controller is None:
             return True

@@ -22,14 +22,16 @@ async def feed_pond_1(
     ready = await simulator.wait_for(lambda event: event["event"] == "ready")
     device_id = normalize_device_id(ready["controllers"][0])
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    hub = entry.runtime_data
+    registry = dr.async_get(hass)
+    key = (DOMAIN, f"{device_id}_pond1")
+    # The pond's device is registered before its entities write their first state.
     await wait_until(
         hass,
-        lambda: device_id in hub.controllers and 1 in hub.controllers[device_id].ponds,
+        lambda: (
+            registry.async_get_device_by_identifier(key, entry.entry_id) is not None
+        ),
     )
-    pond = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, f"{device_id}_pond1"), entry.entry_id
-    )
+    pond = registry.async_get_device_by_identifier(key, entry.entry_id)
     assert pond is not None
     response = await hass.services.async_call(
         DOMAIN,

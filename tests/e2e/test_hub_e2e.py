@@ -2,9 +2,11 @@
 
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.future_fish.const import DOMAIN
 from custom_components.future_fish.protocol import normalize_device_id
 from tests.common import make_entry, setup_hub
 from tests.e2e.conftest import StartSimulator, wait_until
@@ -50,12 +52,16 @@ async def test_controllers_report_and_vanish(
         ),
     )
     devices = {normalize_device_id(raw) for raw in ready["controllers"]}
-    assert (
-        set(
-            hass.config_entries.async_entries("future_fish")[0].runtime_data.controllers
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    controllers = {
+        key
+        for device in dr.async_entries_for_config_entry(
+            dr.async_get(hass), entry.entry_id
         )
-        == devices
-    )
+        for _, key in device.identifiers
+        if "_pond" not in key
+    }
+    assert controllers == devices
 
     # SIGKILL drops the connection without a DISCONNECT: the broker publishes each
     # controller's Last Will `offline` (PROTOCOL 7).

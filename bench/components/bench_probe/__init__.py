@@ -8,7 +8,11 @@ is the same in every figure:
   client's `on_message`), and remembers when the first one after a `mark` and the
   latest one were handled, for the drain test;
 - counts state writes (`state_changed` and `state_reported`) in event filters that
-  return False, so no listener job is ever scheduled;
+  return False, so no listener job is ever scheduled, and among the subject's
+  `state_changed` those to `unavailable` (for the restart window);
+- on request (the calibration), notes for each message which of the subject's
+  entities it changed, with the message's kind and the keys of its `data`: what
+  the writing floor (`bench_floor`) is told to write;
 - keeps the write time and value of the latency probe entities;
 - notes when the device or entity registry last changed (their storage is written
   10 s after the last change), and says when the recorder has committed what was
@@ -16,6 +20,10 @@ is the same in every figure:
   setup costs no steady window should see;
 - says when every expected entity of the subject is available;
 - answers the orchestrator on a Unix socket, one JSON object per line each way.
+
+It depends on no other integration, so Home Assistant sets it up as soon as the
+recorder, before MQTT and so before any subject: it sees every state a subject
+writes (`subject_states_at_start` says if one came first).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.typing import ConfigType
 
@@ -78,6 +87,14 @@ class Probe:
         # Only the latest request's commit counts.
         self._sync_request = 0
         self.samples: list[tuple[int, str, float]] = []
+        # The subject's `state_changed` to unavailable, and those of them that
+        # were the entity's first state in this process.
+        self.unavailable_written = 0
+        self.unavailable_first = 0
+        self.subject_states_at_start: int | None = None
+        # While tracing: per message handled, [kind, data keys, unique ids changed].
+        self.trace: list[tuple[str, list[str], list[str]]] | None = None
+        self._traced_changes: list[str] | None = None
         self._kind: dict[str, object] = {}
         self._available: set[str] = set()
         self._entities = er.async_get(hass)
@@ -95,6 +112,11 @@ class Probe:
             data["entity_id"], new_state, new_state.last_updated_timestamp
         ):
             self.subject_changed += 1
+            if new_state.state == STATE_UNAVAILABLE:
+                self.unavailable_written += 1
+                self.unavailable_first += data["old_state"] is None
+            if self._traced_changes is not None:
+                self._traced_changes.append(self._unique_id(data["entity_id"]) or "")
         return False
 
     @callback
@@ -123,10 +145,33 @@ class Probe:
     @callback
     def _look_up(self, entity_id: str) -> object:
         """Return a latency index, True for another subject entity, None otherwise."""
+        unique_id = self._unique_id(entity_id)
+        if unique_id is None:
+            return None
+        return self._latency_index.get(unique_id, True)
+
+    @callback
+    def _unique_id(self, entity_id: str) -> str | None:
+        """Return the unique id of a subject's entity, None for any other entity."""
+        if (floor := self.hass.data.get("bench_floor")) is not None:
+            return floor.unique_ids.get(entity_id)  # type: ignore[no-any-return]
         entry = self._entities.async_get(entity_id)
         if entry is None or entry.platform != self.platform:
             return None
-        return self._latency_index.get(entry.unique_id, True)
+        return entry.unique_id
+
+    def _subject_entities(self) -> dict[str, bool]:
+        """Return the subject's entity ids, each with whether it is enabled.
+
+        The writing floor's entities are states without registry entries.
+        """
+        if (floor := self.hass.data.get("bench_floor")) is not None:
+            return dict.fromkeys(floor.unique_ids, True)
+        return {
+            entry.entity_id: entry.disabled_by is None
+            for entry in self._entities.entities.values()
+            if entry.platform == self.platform
+        }
 
     @callback
     def _track_availability(self, entity_id: str, state: State) -> None:
@@ -140,9 +185,11 @@ class Probe:
 
     @callback
     def scan_states(self) -> None:
-        """Take in what was written before the probe listened."""
-        for state in self.hass.states.async_all():
+        """Take in what was written before the probe listened (should be nothing)."""
+        self.subject_states_at_start = sum(
             self._observe(state.entity_id, state, state.last_updated_timestamp)
+            for state in self.hass.states.async_all()
+        )
 
     @callback
     def registry_changed(self, _data: Mapping[str, Any]) -> bool:
@@ -180,7 +227,18 @@ class Probe:
             self.last_message = now
             if self.first_after_mark is None:
                 self.first_after_mark = now
-            handle(mqttc, userdata, msg)
+            if self.trace is None:
+                handle(mqttc, userdata, msg)
+                return
+            # The subject handles a message synchronously: the states it changes
+            # now are this message's.
+            changed: list[str] = []
+            self._traced_changes = changed
+            try:
+                handle(mqttc, userdata, msg)
+            finally:
+                self._traced_changes = None
+            self.trace.append((msg.topic.rsplit("/", 1)[-1], _data_keys(msg), changed))
 
         paho.on_message = counted
 
@@ -206,10 +264,14 @@ class Probe:
             "writes_reported": self.writes_reported,
             "subject_changed": self.subject_changed,
             "subject_reported": self.subject_reported,
+            "unavailable_written": self.unavailable_written,
+            "unavailable_first": self.unavailable_first,
+            "subject_states_at_start": self.subject_states_at_start,
             "messages": self.messages,
             "first_after_mark": self.first_after_mark,
             "last_message": self.last_message,
-            "mqtt_connected": mqtt.is_connected(self.hass),
+            "mqtt_connected": DATA_MQTT in self.hass.data
+            and mqtt.is_connected(self.hass),
             "registry_changed_at": self.registry_changed_at,
             "recorder_backlog": get_instance(self.hass).backlog,
             "recorder_synced": self.recorder_synced,
@@ -230,21 +292,37 @@ class Probe:
 
     def entity_ids(self) -> list[str]:
         """Return the entity ids of the subject's entities."""
-        return [
-            entry.entity_id
-            for entry in self._entities.entities.values()
-            if entry.platform == self.platform
-        ]
+        return list(self._subject_entities())
+
+    def entity_counts(self) -> dict[str, int]:
+        """Return how many of the subject's entities are enabled, disabled, shown."""
+        entities = self._subject_entities()
+        enabled = sum(entities.values())
+        return {
+            "enabled": enabled,
+            "disabled": len(entities) - enabled,
+            "states": sum(
+                self.hass.states.get(entity_id) is not None for entity_id in entities
+            ),
+        }
 
     def unavailable(self) -> list[str]:
         """Return the subject's enabled entities that are not available (yet)."""
         return [
-            entry.entity_id
-            for entry in self._entities.entities.values()
-            if entry.platform == self.platform
-            and entry.disabled_by is None
-            and entry.entity_id not in self._available
+            entity_id
+            for entity_id, enabled in self._subject_entities().items()
+            if enabled and entity_id not in self._available
         ]
+
+    def start_trace(self) -> dict[str, Any]:
+        """Start noting which entities each message changes (see `trace`)."""
+        self.trace = []
+        return {}
+
+    def take_trace(self) -> list[tuple[str, list[str], list[str]]]:
+        """Stop tracing; return [kind, data keys, unique ids changed] per message."""
+        trace, self.trace = self.trace or [], None
+        return trace
 
     def subscriptions(self, integration: str) -> list[dict[str, Any]]:
         """Return the MQTT subscriptions whose callbacks belong to `integration`."""
@@ -286,6 +364,9 @@ class Probe:
                     "entity_category": entry.entity_category,
                     "enabled": entry.disabled_by is None,
                     "available": state is not None and state.state != STATE_UNAVAILABLE,
+                    # As shown, for the writing floor's copies.
+                    "state": None if state is None else state.state,
+                    "attributes": {} if state is None else dict(state.attributes),
                 }
             )
         return result
@@ -355,7 +436,8 @@ async def _serve(probe: Probe, path: str) -> asyncio.Server:
             while line := await reader.readline():
                 request = json.loads(line)
                 answer = await _answer(probe, request)
-                writer.write(json.dumps(answer).encode() + b"\n")
+                # Home Assistant's encoder: attributes may hold e.g. enums or sets.
+                writer.write(json_bytes(answer) + b"\n")
                 await writer.drain()
         writer.close()
 
@@ -369,7 +451,10 @@ async def _answer(probe: Probe, request: Mapping[str, Any]) -> Any:
         "samples": probe.take_samples,
         "entity_ids": probe.entity_ids,
         "unavailable": probe.unavailable,
+        "entity_counts": probe.entity_counts,
         "sync_recorder": probe.sync_recorder,
+        "start_trace": probe.start_trace,
+        "take_trace": probe.take_trace,
     }
     op = request["op"]
     if op in operations:
@@ -381,6 +466,15 @@ async def _answer(probe: Probe, request: Mapping[str, Any]) -> Any:
     if op == "commands":
         return await probe.commands(request["count"])
     return {"error": f"unknown op {op}"}
+
+
+def _data_keys(msg: Any) -> list[str]:
+    """Return the sorted keys of a message's `data` object (none: not a sensors one)."""
+    try:
+        data = json.loads(msg.payload).get("data")
+    except AttributeError, ValueError:
+        return []
+    return sorted(data) if isinstance(data, dict) else []
 
 
 @callback

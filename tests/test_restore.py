@@ -226,3 +226,31 @@ async def test_a_controller_that_went_offline_stays_offline(
     await hass.async_block_till_done()
     assert hass.states.get(CONNECTIVITY).state == STATE_OFF
     assert hass.states.get(TEMPERATURE).state == STATE_UNAVAILABLE
+
+
+@pytest.mark.freeze_time("2026-05-01 12:00:00+00:00")
+async def test_stored_leftovers_are_ignored(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_storage: dict[str, Any]
+) -> None:
+    """Readings of a pond no longer kept, and an alarm without limits, load as nothing."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    saved = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]["controllers"]
+    saved[DEVICE_ID]["pond_readings"]["3"] = {"feed_level": 1}
+    saved[DEVICE_ID]["pond_alarms"]["3"] = {}
+    saved[DEVICE_ID]["alarms"]["turbidity"] = {
+        "is_on": True,
+        "bound": "upper",
+        "value": 90,
+        "since": None,
+    }
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(TEMPERATURE).state == "26.4"
+    assert hass.states.get(FEED_LEVEL).state == "64"
+    assert hass.states.get("sensor.pond_3_feed_level") is None
+    assert hass.states.get("binary_sensor.pond_controller_4134_turbidity_alarm") is None

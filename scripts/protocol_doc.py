@@ -33,14 +33,7 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make custom_components importable
     sys.path.insert(0, str(ROOT))
 
-from custom_components.future_fish import (  # noqa: E402
-    commands,
-    config_flow,
-    const,
-    devices,
-    protocol,
-    sensor,
-)
+from custom_components.future_fish import commands, config_flow, const, protocol, sensor  # noqa: E402
 from custom_components.future_fish.protocol import (  # noqa: E402
     CommandType,
     MessageKind,
@@ -559,10 +552,7 @@ def render_timing() -> str:
             ),
             (
                 "a new controller is shown",
-                (
-                    "at its first `startup` or `heartbeat`, at the latest after "
-                    f"{seconds(devices.ANNOUNCE_WAIT.total_seconds())}"
-                ),
+                "at its first message, named from its MAC until it sends a name",
                 "—",
             ),
             (

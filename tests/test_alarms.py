@@ -384,3 +384,25 @@ def test_settings_from_options() -> None:
     assert (chosen.readings, chosen.duration) == (5, timedelta(seconds=90))
     assert chosen.margins[Reading.PH] == 0.2
     assert chosen.margins[Reading.TEMPERATURE] == 0.5
+
+
+def test_a_restored_alarm_shows_what_it_showed() -> None:
+    """After a restart an alarm shows its state again; it turns off as before."""
+    before = make_alarm()
+    for second in range(3):
+        before.update(4.0, T0 + timedelta(seconds=second))
+    state = before.state
+    assert state is not None
+    assert make_alarm().state is None
+
+    after = make_alarm()
+    after.restore(state)
+    assert (after.is_on, after.bound, after.value, after.since) == (
+        True,
+        Bound.LOWER,
+        4.0,
+        T0,
+    )
+    assert after.update(4.0, T0 + timedelta(minutes=5)) is False
+    assert after.update(5.3, T0 + timedelta(minutes=6)) is True
+    assert after.is_on is False

@@ -113,7 +113,7 @@ async def test_status_of_unknown_controllers(
 ) -> None:
     """A retained `offline` creates nothing; `online` makes a controller known.
 
-    It is shown once it says who it is, with the status already taken into account.
+    It is shown at once, online.
     """
     await setup_hub(hass)
     send(hass, "status", "offline")
@@ -122,9 +122,6 @@ async def test_status_of_unknown_controllers(
     assert hass.states.async_entity_ids() == []
 
     send(hass, "status", '"online"', device=OTHER_MAC)
-    await hass.async_block_till_done()
-    assert hass.states.async_entity_ids() == []
-    send(hass, "heartbeat", {}, device=OTHER_MAC)
     await hass.async_block_till_done()
     assert hass.states.get(OTHER_CONNECTIVITY).state == STATE_ON
 
@@ -182,12 +179,14 @@ async def test_identical_heartbeats_write_no_state(
     await hass.async_block_till_done()
     assert writes == []
 
+    # What only entities disabled by default show writes nothing either.
     send(hass, "heartbeat", {**STARTUP, "wifi_signal_strength": -70})
     send(hass, "heartbeat", {**HEARTBEAT, "free_heap": 1000})
-    await hass.async_block_till_done()
-    assert writes == []
     send(hass, "heartbeat", {**HEARTBEAT, "ip_address": "192.168.1.24"})
     await hass.async_block_till_done()
+    assert writes == []
+    send(hass, "heartbeat", {**HEARTBEAT, "firmware_version": "1.0.1"})
+    await hass.async_block_till_done()
     assert [event.data["entity_id"] for event in writes] == [
-        "sensor.pond_controller_4134_ip_address"
+        "update.pond_controller_4134_firmware"
     ]

@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from syrupy.assertion import SnapshotAssertion
 
@@ -27,6 +28,18 @@ from .common import (
     still_running,
     tick,
 )
+
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+@pytest.fixture
+async def init_integration(
+    entity_registry_enabled_by_default: None, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the shared hub, set up with the entities disabled by default enabled."""
+    return init_integration
+
 
 FEED = "button.pond_1_feed"
 FILL = "button.pond_1_fill"

@@ -317,6 +317,7 @@ async def entry(
     mqtt_mock: MqttMockHAClient,
     freezer: FrozenDateTimeFactory,
     options: dict[str, Any],
+    entity_registry_enabled_by_default: None,
 ) -> MockConfigEntry:
     """Set up a hub whose controller reported, with pond 1's geometry set."""
     freezer.move_to(NOW)

@@ -1,11 +1,13 @@
 """Tests for the Future Fish config, options and reconfigure flows."""
 
+from datetime import timedelta
 import json
 from pathlib import Path
 import time
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
     SOURCE_MQTT,
@@ -14,13 +16,16 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlowResult,
 )
+from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
+    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
@@ -128,7 +133,8 @@ def _mqtt_info(
         qos=1,
         retain=False,
         subscribed_topic=subscribed_topic,
-        timestamp=time.time(),
+        # MQTT stamps what it receives with the monotonic clock.
+        timestamp=time.monotonic(),
     )
 
 
@@ -438,6 +444,45 @@ async def test_discovery_confirm_creates_entry(
     }
     assert result["result"].unique_id == "ff"
     assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_confirmed_discovery_shows_its_controller(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The startup that offered the hub is handled by it: no wait for the next one.
+
+    It counts as heard when it arrived, so the controller goes offline a heartbeat
+    timeout after that unless it speaks again.
+    """
+    info = MqttServiceInfo(
+        topic=f"ff/{MAC}/startup",
+        payload=json.dumps({"device_id": MAC, "firmware_version": "1.4.2"}),
+        qos=1,
+        retain=False,
+        subscribed_topic="ff/+/startup",
+        timestamp=time.monotonic(),
+    )
+    result = await _start_discovery(hass, info)
+    freezer.tick(timedelta(seconds=20))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+
+    entry = result["result"]
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, MAC.lower()), entry.entry_id
+    )
+    assert device is not None
+    assert device.sw_version == "1.4.2"
+    connectivity = "binary_sensor.pond_controller_4134_connectivity"
+    assert hass.states.get(connectivity).state == STATE_ON
+
+    freezer.tick(timedelta(seconds=DEFAULT_HEARTBEAT_TIMEOUT - 20))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(connectivity).state == STATE_OFF
 
 
 async def test_discovery_already_configured(

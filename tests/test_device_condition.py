@@ -22,6 +22,9 @@ from custom_components.future_fish.const import DOMAIN
 from .common import DEVICE_ID, HEARTBEAT, report, send, set_number, setup_hub
 from .test_device_trigger import device, readings
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 CHECK: Final = "future_fish_test_check"
 CONTROLLER: Final = ("controller", DEVICE_ID)
 POND_1: Final = ("pond 1", f"{DEVICE_ID}_pond1")

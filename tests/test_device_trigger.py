@@ -41,6 +41,9 @@ from .common import (
     tick,
 )
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 CONTROLLER_TRIGGERS: Final = {
     "dissolved_oxygen_alarm_started",
     "alarm_started",

@@ -35,6 +35,7 @@ from custom_components.future_fish.services import (
     SERVICE_RECORD_MORTALITY,
     SERVICE_RECORD_SAMPLE,
     SERVICE_RESTOCK,
+    SERVICE_SET_LIMIT,
     SERVICE_SET_THRESHOLD,
     SERVICE_UPDATE_FIRMWARE,
     SERVICE_WATER,
@@ -239,6 +240,7 @@ def _events() -> list[str]:
                 SERVICE_RECORD_SAMPLE,
                 SERVICE_RECORD_MORTALITY,
                 SERVICE_RECORD_HARVEST,
+                SERVICE_SET_LIMIT,
             )
         ),
         *_events(),
@@ -265,6 +267,7 @@ def test_services_yaml_lists_only_documented_actions() -> None:
         SERVICE_RECORD_SAMPLE,
         SERVICE_RECORD_MORTALITY,
         SERVICE_RECORD_HARVEST,
+        SERVICE_SET_LIMIT,
     }
 
 

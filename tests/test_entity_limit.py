@@ -43,8 +43,21 @@ README: Final = Path(__file__).parent.parent / "README.md"
 MACS: Final = [f"EC:E3:34:00:00:{number:02X}" for number in range(1, 5)]
 # A controller that has not reported a pond yet.
 PONDLESS: Final = "EC:E3:34:00:00:FF"
-# What a controller with two ponds registers enabled: 35 of its own, 27 per pond.
-PER_CONTROLLER: Final = 89
+# What a controller with two ponds registers enabled: 19 of its own, 18 per pond
+# (the rest are disabled by default).
+OWN: Final = 19
+PER_POND: Final = 18
+PER_CONTROLLER: Final = OWN + 2 * PER_POND
+# The feeding issue's enabled entities of a pond.
+FEEDING_ENTITIES: Final = frozenset(
+    {
+        "recommended_daily_feed",
+        "recommended_portion",
+        "feeding_hold",
+        "biomass",
+        "feed_conversion_ratio",
+    }
+)
 # Exactly two controllers with two ponds fit.
 LIMIT: Final = 2 * PER_CONTROLLER
 
@@ -91,6 +104,25 @@ def limit_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
         if record.name.startswith("custom_components.future_fish")
         and "limit of" in record.message
     ]
+
+
+async def test_a_hub_holds_at_least_180_two_pond_controllers(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Lean by default: 45 enabled entities per two-pond controller, 55 with feeding.
+
+    The feeding entities (five per pond) may take a two-pond controller to 60.
+    """
+    entry = await setup_hub(hass)
+    await report(hass, MACS[0])
+
+    enabled = entities_of(hass, entry, MACS[0])
+    feeding = [
+        entity for entity in enabled if entity.translation_key in FEEDING_ENTITIES
+    ]
+    assert len(enabled) - len(feeding) == 45
+    assert len(enabled) == PER_CONTROLLER <= 60
+    assert entity_platform.MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY // len(enabled) >= 180
 
 
 @pytest.mark.usefixtures("limit")
@@ -142,9 +174,9 @@ async def test_controllers_beyond_the_limit_are_counted_in_a_repair_issue(
 @pytest.mark.parametrize(
     "room",
     [
-        pytest.param(20, id="part of the controller's own entities"),
-        pytest.param(35 + 3, id="the controller's own entities and a few of a pond"),
-        pytest.param(35 + 22, id="the controller's own entities and one pond"),
+        pytest.param(10, id="part of the controller's own entities"),
+        pytest.param(OWN + 3, id="the controller's own entities and a few of a pond"),
+        pytest.param(OWN + PER_POND, id="the controller's own entities and one pond"),
         pytest.param(PER_CONTROLLER - 1, id="all but one"),
     ],
 )
@@ -192,7 +224,7 @@ async def test_a_reload_with_room_for_everything_clears_the_issue(
 async def test_disabling_entity_kinds_makes_room_after_a_reload(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, entity_registry: er.EntityRegistry
 ) -> None:
-    """Only enabled entities count: disabling numbers, buttons, valves, alarms frees room."""
+    """Only enabled entities count: disabling whole kinds of entities frees room."""
     entry = await setup_hub(hass)
     for mac in MACS[:3]:
         await report(hass, mac)
@@ -295,8 +327,9 @@ async def test_readme_states_the_entity_counts(
         )
 
     own = registered(MACS[0].lower())
-    pond = sum(not entity.disabled for entity in registered(f"{MACS[0].lower()}_pond1"))
+    ponds = registered(f"{MACS[0].lower()}_pond1")
     enabled = sum(not entity.disabled for entity in own)
+    pond = sum(not entity.disabled for entity in ponds)
     two_ponds = enabled + 2 * pond
     assert two_ponds == PER_CONTROLLER
     limit = entity_platform.MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
@@ -309,7 +342,7 @@ async def test_readme_states_the_entity_counts(
         f"at most {limit:,} enabled entities",
         f"{enabled} enabled entities of its own",
         f"plus {len(own) - enabled} disabled by default",
-        f"each pond {pond}",
+        f"each pond {pond} (plus {len(ponds) - pond} disabled by default",
         f"two ponds has {two_ponds}",
         f"about {limit // two_ponds} controllers with two ponds",
         f"{limit // (enabled + pond)} with one pond",

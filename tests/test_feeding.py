@@ -37,6 +37,9 @@ from .common import (
     start,
 )
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 # Home Assistant's test time zone is US/Pacific (UTC-7 in May): 23:50 local.
 LATE_EVENING: Final = datetime(2026, 5, 2, 6, 50, tzinfo=UTC)
 MIDNIGHT: Final = datetime(2026, 5, 2, 7, 0, tzinfo=UTC)
@@ -75,7 +78,10 @@ async def press_feed(hass: HomeAssistant, pond: int = 1) -> None:
 
 @pytest.fixture
 async def entry(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    entity_registry_enabled_by_default: None,
 ) -> MockConfigEntry:
     """Return a hub whose controller reports two ponds, ten minutes to midnight."""
     freezer.move_to(LATE_EVENING)

@@ -234,7 +234,10 @@ FIRST_TWO_HOURS: Final = [1 / 60 + hours for hours in every(15, 2)]
 
 @pytest.fixture
 async def entry(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    entity_registry_enabled_by_default: None,
 ) -> MockConfigEntry:
     """Return a hub whose controller has just started, at sunset."""
     freezer.move_to(SUNSET)

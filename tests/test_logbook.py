@@ -43,6 +43,9 @@ from .common import (
     tick,
 )
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 
 def humanify(hass: HomeAssistant, events: list[Event]) -> list[dict[str, Any]]:
     """Return the logbook entries of events, as the logbook shows them live."""

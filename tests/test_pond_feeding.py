@@ -213,11 +213,13 @@ async def test_the_oxygen_limit_of_the_controller_holds_when_higher(
     assert current(hass, HOLD).state == STATE_OFF
 
     await hass.services.async_call(
-        Platform.NUMBER,
-        SERVICE_SET_VALUE,
+        DOMAIN,
+        "set_limit",
         {
-            ATTR_ENTITY_ID: f"number.{CONTROLLER}_dissolved_oxygen_lower_limit",
-            ATTR_VALUE: 4.5,
+            "device_id": device_id(hass, DEVICE_ID),
+            "quantity": "dissolved_oxygen",
+            "bound": "lower",
+            "value": 4.5,
         },
         blocking=True,
     )

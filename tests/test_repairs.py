@@ -33,7 +33,6 @@ from .common import (
 
 OTHER_DEVICE_ID = OTHER_MAC.lower()
 
-GEOMETRY_ISSUE = f"missing_geometry_{DEVICE_ID}_pond1"
 OFFLINE_ISSUE = f"controller_offline_{DEVICE_ID}"
 HEIGHT = "number.pond_1_sensor_height"
 DEPTH = "number.pond_1_tank_depth"
@@ -84,23 +83,89 @@ def suggested(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def test_geometry_fix_flow(
+def geometry_issue(hass: HomeAssistant) -> ir.IssueEntry | None:
+    """Return the hub's one geometry issue, if raised."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    return ir.async_get(hass).async_get_issue(
+        DOMAIN, f"missing_geometry_{entry.entry_id}"
+    )
+
+
+async def test_one_geometry_issue_lists_the_ponds(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """However many ponds lack their geometry, the hub raises one issue naming them."""
+    await setup_hub(hass)
+    await report(hass)
+    await report(hass, OTHER_MAC)
+
+    issues = [
+        issue
+        for issue in issue_registry.issues.values()
+        if issue.domain == DOMAIN and issue.translation_key == "missing_geometry"
+    ]
+    assert len(issues) == 1
+    issue = geometry_issue(hass)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_placeholders == {
+        "count": "4",
+        "ponds": "- Pond 1 (Pond controller 4134)\n- Pond 2 (Pond controller 4134)\n"
+        "- Pond 1 (Pond controller BBCC)\n- Pond 2 (Pond controller BBCC)",
+    }
+    # Until then the level says what the sensor measures.
+    level = hass.states.get(LEVEL)
+    assert level.state == "unknown"
+    assert level.attributes["water_distance"] == 30
+
+    await set_number(hass, HEIGHT, 200)
+    await set_number(hass, DEPTH, 170)
+    issue = geometry_issue(hass)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == "3"
+    assert "water_distance" not in hass.states.get(LEVEL).attributes
+
+
+async def test_a_large_farm_is_counted_not_listed(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Ten ponds are named, the others counted."""
+    await setup_hub(hass)
+    for number in range(6):
+        await report(hass, f"EC:E3:34:00:00:{number:02X}")
+
+    issue = geometry_issue(hass)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == "12"
+    listed = issue.translation_placeholders["ponds"].split("\n")
+    assert len(listed) == 11
+    assert listed[-1] == "- … +2"
+
+
+async def test_geometry_fix_flow_walks_through_the_ponds(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     hass_client: ClientSessionGenerator,
-    issue_registry: ir.IssueRegistry,
 ) -> None:
-    """The missing geometry is fixed from the repair, refusing an impossible one."""
+    """One pond after another, refusing an impossible geometry on the way."""
     flows = await setup_repairs(hass, hass_client)
-    issue = issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE)
+    issue = geometry_issue(hass)
     assert issue is not None
-    assert issue.is_fixable
-    assert hass.states.get(LEVEL).state == "unknown"
 
-    form = await flows.start(GEOMETRY_ISSUE)
+    form = await flows.start(issue.issue_id)
     assert form["type"] == "form"
     assert form["step_id"] == "geometry"
-    assert form["description_placeholders"] == {"pond": "Pond 1"}
+    assert form["description_placeholders"] == {
+        "pond": "Pond 1",
+        "controller": "Pond controller 4134",
+        "distance": "30",
+        "number": "1",
+        "count": "2",
+    }
     assert suggested(form) == {"sensor_height": None, "tank_depth": None}
 
     form = await flows.submit(
@@ -108,61 +173,95 @@ async def test_geometry_fix_flow(
     )
     assert form["type"] == "form"
     assert form["errors"] == {"base": "tank_deeper_than_sensor"}
+    assert form["description_placeholders"]["pond"] == "Pond 1"
     # What was typed stays in the form, and nothing was saved.
     assert suggested(form) == {"sensor_height": 100, "tank_depth": 120}
     assert hass.states.get(HEIGHT).state == "unknown"
     assert hass.states.get(DEPTH).state == "unknown"
 
-    done = await flows.submit(
+    form = await flows.submit(
         form["flow_id"], {"sensor_height": 200, "tank_depth": 170}
+    )
+    assert form["type"] == "form"
+    assert form["errors"] == {}
+    assert form["description_placeholders"] == {
+        "pond": "Pond 2",
+        "controller": "Pond controller 4134",
+        "distance": "55.5",
+        "number": "2",
+        "count": "2",
+    }
+    assert suggested(form) == {"sensor_height": None, "tank_depth": None}
+    # water1 is 30 cm: (200 - 30) / 170 = 100 %.
+    assert hass.states.get(LEVEL).state == "100.0"
+
+    done = await flows.submit(
+        form["flow_id"], {"sensor_height": 155.5, "tank_depth": 100}
     )
     await hass.async_block_till_done()
     assert done["type"] == "create_entry"
-    assert hass.states.get(HEIGHT).state == "200.0"
-    assert hass.states.get(DEPTH).state == "170.0"
-    # water1 is 30 cm: (200 - 30) / 170 = 100 %.
-    assert hass.states.get(LEVEL).state == "100.0"
-    assert issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE) is None
+    assert hass.states.get("sensor.pond_2_water_level").state == "100.0"
+    assert geometry_issue(hass) is None
 
 
 async def test_fix_flow_checks_both_values_together(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     hass_client: ClientSessionGenerator,
-    issue_registry: ir.IssueRegistry,
 ) -> None:
     """A new height below the old depth is fine when the new depth fits it."""
     flows = await setup_repairs(hass, hass_client)
     await set_number(hass, DEPTH, 300)
-    assert issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE) is not None
+    issue = geometry_issue(hass)
+    assert issue is not None
 
-    form = await flows.start(GEOMETRY_ISSUE)
+    form = await flows.start(issue.issue_id)
     assert suggested(form) == {"sensor_height": None, "tank_depth": 300}
-    done = await flows.submit(
+    form = await flows.submit(
         form["flow_id"], {"sensor_height": 130, "tank_depth": 100}
     )
     await hass.async_block_till_done()
 
-    assert done["type"] == "create_entry"
+    assert form["description_placeholders"]["pond"] == "Pond 2"
     assert hass.states.get(HEIGHT).state == "130.0"
     assert hass.states.get(DEPTH).state == "100.0"
     assert hass.states.get(LEVEL).state == "100.0"
-    assert issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE) is None
+
+
+async def test_geometry_issue_after_a_restart(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Ponds restored with their distance are asked for again; an unloaded hub not."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert geometry_issue(hass) is None
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    issue = geometry_issue(hass)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == "2"
 
 
 async def test_fix_flow_without_a_loaded_hub(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     hass_client: ClientSessionGenerator,
-    issue_registry: ir.IssueRegistry,
 ) -> None:
-    """The issue outlives an unloaded hub, but the flow cannot save anything then."""
+    """A flow whose hub unloads meanwhile cannot save anything."""
     flows = await setup_repairs(hass, hass_client)
+    issue = geometry_issue(hass)
+    assert issue is not None
+    form = await flows.start(issue.issue_id)
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     assert await hass.config_entries.async_unload(entry.entry_id)
-    assert issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE) is not None
 
-    result = await flows.start(GEOMETRY_ISSUE)
+    result = await flows.submit(
+        form["flow_id"], {"sensor_height": 200, "tank_depth": 170}
+    )
 
     assert result["type"] == "abort"
     assert result["reason"] == "pond_unavailable"

@@ -7,7 +7,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
@@ -37,7 +42,6 @@ CONTROLLER = "sensor.pond_controller_4134"
 WATER_LEVEL = "sensor.pond_1_water_level"
 SENSOR_HEIGHT = "number.pond_1_sensor_height"
 TANK_DEPTH = "number.pond_1_tank_depth"
-GEOMETRY_ISSUE = f"missing_geometry_{DEVICE_ID}_pond1"
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "mqtt_mock")
@@ -49,10 +53,10 @@ async def test_entities(
     await snapshot_entities(hass, entity_registry, snapshot, Platform.SENSOR)
 
 
-async def test_noisy_diagnostics_are_disabled_by_default(
+async def test_rarely_used_entities_are_disabled_by_default(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, entity_registry: er.EntityRegistry
 ) -> None:
-    """Signal, free memory and last seen change constantly: off until wanted.
+    """What most users never touch is off until wanted (README lists why).
 
     So are what a pond's stock is set with once, and its rarer figures.
     """
@@ -63,23 +67,53 @@ async def test_noisy_diagnostics_are_disabled_by_default(
         for entry in entity_registry.entities.values()
         if entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     }
+    limits = {
+        f"number.{device}_{quantity}_{bound}_limit"
+        for device, quantities in (
+            (
+                "pond_controller_4134",
+                (
+                    "water_temperature",
+                    "dissolved_oxygen",
+                    "ph",
+                    "turbidity",
+                    "ammonia",
+                    "battery",
+                ),
+            ),
+            ("pond_1", ("water_level", "feed_level")),
+            ("pond_2", ("water_level", "feed_level")),
+        )
+        for quantity in quantities
+        for bound in ("lower", "upper")
+    }
     assert disabled == {
         f"{CONTROLLER}_wi_fi_signal",
         f"{CONTROLLER}_free_memory",
         f"{CONTROLLER}_last_seen",
+        f"{CONTROLLER}_ip_address",
+        f"{CONTROLLER}_command_success_rate",
+        "binary_sensor.pond_controller_4134_turbidity_alarm",
+        "binary_sensor.pond_controller_4134_battery_alarm",
+        *limits,
         *(
-            f"{platform}.pond_{pond}_{key}"
+            entity_id
             for pond in (1, 2)
-            for platform, key in (
-                ("number", "surface_area"),
-                ("number", "feeding_rate"),
-                ("number", "number_of_fish"),
-                ("number", "average_weight"),
-                ("date", "stocking_date"),
-                ("select", "species"),
-                ("sensor", "feed_since_stocking"),
-                ("sensor", "stocking_density"),
-                ("sensor", "days_since_stocking"),
+            for entity_id in (
+                f"sensor.pond_{pond}_distance_to_water",
+                f"sensor.pond_{pond}_feedings_today",
+                f"number.pond_{pond}_feed_amount",
+                f"number.pond_{pond}_fill_target",
+                f"number.pond_{pond}_drain_target",
+                f"number.pond_{pond}_surface_area",
+                f"number.pond_{pond}_feeding_rate",
+                f"number.pond_{pond}_number_of_fish",
+                f"number.pond_{pond}_average_weight",
+                f"date.pond_{pond}_stocking_date",
+                f"select.pond_{pond}_species",
+                f"sensor.pond_{pond}_feed_since_stocking",
+                f"sensor.pond_{pond}_stocking_density",
+                f"sensor.pond_{pond}_days_since_stocking",
             )
         ),
     }
@@ -122,40 +156,53 @@ async def test_flat_format(hass: HomeAssistant, mqtt_mock: MqttMockHAClient) -> 
     assert current(hass, "sensor.pond_2_feed_level").state == "12"
 
 
-async def test_names_do_not_depend_on_message_order(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+async def test_controllers_are_shown_at_their_first_message(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Telemetry heard before the controller's name still gets named entity ids."""
+    """A controller that sends only telemetry is shown at once, named from its MAC.
+
+    Deployed firmware sends no name: waiting for one would leave the page empty.
+    """
+    await setup_hub(hass)
+    heard = dt_util.utcnow()
+    send(hass, "sensors", {"data": {"temperature": 20.5, "feed1": 40}})
+    await hass.async_block_till_done()
+
+    assert dt_util.utcnow() - heard < timedelta(seconds=1)
+    assert current(hass, f"{CONTROLLER}_water_temperature").state == "20.5"
+    assert current(hass, "sensor.pond_1_feed_level").state == "40"
+
+
+async def test_a_later_name_renames_the_devices(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A name that arrives after the first message renames; entity ids stay."""
     await setup_hub(hass)
     send(hass, "sensors", SENSORS_A)
     send(hass, "sensors", SENSORS_B)
     await hass.async_block_till_done()
-    assert hass.states.async_entity_ids() == []
+    temperature = f"{CONTROLLER}_water_temperature"
+    assert hass.states.get(temperature).name == "Pond controller 4134 Water temperature"
 
     send(hass, "heartbeat", {**HEARTBEAT, "device_name": "North"})
     await hass.async_block_till_done()
-    assert current(hass, "sensor.north_water_temperature").state == "26.4"
-    assert current(hass, "sensor.north_pond_2_feed_level").state == "64"
-    assert current(hass, "button.north_pond_1_feed").state == STATE_UNKNOWN
 
-
-async def test_controller_that_never_says_who_it_is(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
-) -> None:
-    """A controller sending only telemetry is shown after 25 s, with default names."""
-    await setup_hub(hass)
-    send(hass, "sensors", {"data": {"temperature": 20.5, "feed1": 40}})
-    await hass.async_block_till_done()
-    freezer.tick(timedelta(seconds=24))
-    send(hass, "sensors", {"data": {"temperature": 20.6}})
-    await hass.async_block_till_done()
-    assert hass.states.async_entity_ids() == []
-
-    freezer.tick(timedelta(seconds=1))
-    send(hass, "sensors", {"data": {"temperature": 20.7}})
-    await hass.async_block_till_done()
-    assert current(hass, f"{CONTROLLER}_water_temperature").state == "20.7"
-    assert current(hass, "sensor.pond_1_feed_level").state == "40"
+    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    controller = device_registry.async_get_device_by_identifier(
+        (DOMAIN, DEVICE_ID), entry_id
+    )
+    pond = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{DEVICE_ID}_pond2"), entry_id
+    )
+    assert (controller.name, pond.name) == ("North", "North pond 2")
+    assert current(hass, temperature).state == "26.4"
+    assert hass.states.get(temperature).name == "North Water temperature"
+    assert hass.states.get("sensor.pond_2_feed_level").name == (
+        "North pond 2 Feed level"
+    )
+    assert hass.states.get("sensor.north_water_temperature") is None
 
 
 async def test_water_level_from_geometry(
@@ -165,19 +212,21 @@ async def test_water_level_from_geometry(
     await setup_hub(hass)
     await report(hass)
     assert current(hass, WATER_LEVEL).state == STATE_UNKNOWN
-    assert current(hass, "sensor.pond_1_distance_to_water").state == "30"
-    issue = issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE)
-    assert issue is not None
-    assert issue.translation_placeholders == {
-        "pond": "Pond 1",
-        "controller": "Pond controller 4134",
-    }
+    assert current(hass, WATER_LEVEL).attributes["water_distance"] == 30
+    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    issue_id = f"missing_geometry_{entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
 
     await set_number(hass, SENSOR_HEIGHT, 150)
     assert current(hass, WATER_LEVEL).state == STATE_UNKNOWN
     await set_number(hass, TANK_DEPTH, 120)
     assert current(hass, WATER_LEVEL).state == "100.0"
-    assert issue_registry.async_get_issue(DOMAIN, GEOMETRY_ISSUE) is None
+    assert "water_distance" not in current(hass, WATER_LEVEL).attributes
+    # Pond 2 still lacks its geometry.
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["count"] == "1"
 
     send(hass, "sensors", {"data": {"water1": 90}})
     await hass.async_block_till_done()

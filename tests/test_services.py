@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import (
     Event,
     EventStateChangedData,
@@ -32,6 +32,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.future_fish import actions, services
+from custom_components.future_fish.alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES
 from custom_components.future_fish.const import DOMAIN
 
 from .common import (
@@ -714,10 +715,15 @@ async def test_descriptions_and_translations(
 
     assert (
         set(descriptions)
-        == {*ACTIONS, *services.RECORDS, services.SERVICE_CLEAR_LIMIT}
+        == {
+            *ACTIONS,
+            *services.RECORDS,
+            services.SERVICE_CLEAR_LIMIT,
+            services.SERVICE_SET_LIMIT,
+        }
         == set(registered)
     )
-    for action in (*ACTIONS, *services.RECORDS):
+    for action in (*ACTIONS, *services.RECORDS, services.SERVICE_SET_LIMIT):
         fields = descriptions[action]["fields"]
         schema = registered[action].schema
         assert schema is not None
@@ -746,7 +752,136 @@ async def test_descriptions_and_translations(
     assert parameter["selector"]["select"]["options"] == list(
         actions.THRESHOLD_PARAMETERS
     )
+    quantity = descriptions["set_limit"]["fields"]["quantity"]["selector"]["select"]
+    assert quantity["options"] == [
+        quantity.reading for quantity in (*CONTROLLER_QUANTITIES, *POND_QUANTITIES)
+    ]
     amount = descriptions["feed"]["fields"]["amount"]["selector"]["number"]
     assert amount["max"] == actions.MAX_FEED_GRAMS
     for expected in (services.POND, services.CONTROLLER, services.POND_OR_CONTROLLER):
         assert strings["exceptions"][expected.error]["message"]
+
+
+# --- limits without their (disabled) numbers -------------------------------------------
+
+
+async def set_limit(hass: HomeAssistant, device: str, /, **data: Any) -> None:
+    """Call `future_fish.set_limit` on a device (given by its key)."""
+    await hass.services.async_call(
+        DOMAIN,
+        services.SERVICE_SET_LIMIT,
+        {ATTR_DEVICE_ID: device_id(hass, device), **data},
+        blocking=True,
+    )
+
+
+async def sensors(hass: HomeAssistant, data: dict[str, float], times: int) -> None:
+    """Let the controller report the same readings `times` times."""
+    for _ in range(times):
+        send(hass, "sensors", {"data": data})
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("entry")
+async def test_set_limit_without_its_number(hass: HomeAssistant) -> None:
+    """Limit numbers are disabled by default; the action sets and clears limits."""
+    alarm = "binary_sensor.pond_controller_4134_dissolved_oxygen_alarm"
+    assert (
+        hass.states.get("number.pond_controller_4134_dissolved_oxygen_lower_limit")
+        is None
+    )
+    assert hass.states.get(alarm).state == STATE_UNKNOWN
+
+    await set_limit(
+        hass, CONTROLLER, quantity="dissolved_oxygen", bound="lower", value=7
+    )
+    await sensors(hass, {"dissolved_oxygen": 6.5}, 3)
+    assert hass.states.get(alarm).state == STATE_ON
+    # A limit of a quantity profiles set makes the profile custom, as by hand.
+    assert hass.states.get("select.pond_controller_4134_species_profile").state == (
+        "custom"
+    )
+
+    await set_limit(hass, CONTROLLER, quantity="dissolved_oxygen", bound="lower")
+    assert hass.states.get(alarm).state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("entry")
+async def test_set_limit_of_a_pond(hass: HomeAssistant) -> None:
+    """A pond's level limits are set on the pond's device."""
+    await set_limit(hass, POND_1, quantity="feed_level", bound="lower", value=90)
+    await sensors(hass, {"feed1": 80, "feed2": 80}, 3)
+    assert hass.states.get("binary_sensor.pond_1_feed_level_alarm").state == STATE_ON
+    assert hass.states.get("binary_sensor.pond_2_feed_level_alarm").state == (
+        STATE_UNKNOWN
+    )
+
+
+@pytest.mark.usefixtures("entry")
+@pytest.mark.parametrize(
+    ("device", "data", "error", "placeholders"),
+    [
+        pytest.param(
+            CONTROLLER,
+            {"quantity": "water_level", "bound": "lower", "value": 20},
+            "limit_quantity_invalid",
+            {
+                "quantity": "water_level",
+                "device": CONTROLLER_NAME,
+                "known": "temperature, dissolved_oxygen, ph, turbidity, ammonia,"
+                " battery",
+            },
+            id="a pond's quantity on the controller",
+        ),
+        pytest.param(
+            POND_1,
+            {"quantity": "salinity", "bound": "upper", "value": 20},
+            "limit_quantity_invalid",
+            {
+                "quantity": "salinity",
+                "device": "Pond 1",
+                "known": "water_level, feed_level",
+            },
+            id="unknown quantity",
+        ),
+        pytest.param(
+            CONTROLLER,
+            {"quantity": "ph", "bound": "upper", "value": 15},
+            "limit_out_of_range",
+            {"value": "15", "minimum": "0", "maximum": "14"},
+            id="beyond the range",
+        ),
+        pytest.param(
+            CONTROLLER,
+            {"quantity": "ph", "bound": "upper", "value": float("nan")},
+            "limit_out_of_range",
+            {"value": "nan", "minimum": "0", "maximum": "14"},
+            id="not a number",
+        ),
+    ],
+)
+async def test_set_limit_refuses_what_cannot_be(
+    hass: HomeAssistant,
+    device: str,
+    data: dict[str, Any],
+    error: str,
+    placeholders: dict[str, str],
+) -> None:
+    """Each refusal says what is allowed, and changes nothing."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await set_limit(hass, device, **data)
+    assert raised.value.translation_key == error
+    assert raised.value.translation_placeholders == placeholders
+
+
+@pytest.mark.usefixtures("entry")
+async def test_set_limit_keeps_lower_below_upper(hass: HomeAssistant) -> None:
+    """The pair is checked as when the numbers are edited."""
+    await set_limit(hass, CONTROLLER, quantity="temperature", bound="upper", value=20)
+    with pytest.raises(ServiceValidationError) as raised:
+        await set_limit(
+            hass, CONTROLLER, quantity="temperature", bound="lower", value=25
+        )
+    assert raised.value.translation_key == "limits_order"
+    with pytest.raises(probatio.Invalid):
+        await set_limit(hass, CONTROLLER, quantity="temperature", bound="middle")

@@ -16,7 +16,6 @@ from homeassistant.const import (
     EVENT_STATE_CHANGED,
     STATE_OFF,
     STATE_ON,
-    STATE_UNAVAILABLE,
     STATE_UNKNOWN,
     Platform,
 )
@@ -68,6 +67,18 @@ from .common import (
     tick,
     writes,
 )
+
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+@pytest.fixture
+async def init_integration(
+    entity_registry_enabled_by_default: None, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the shared hub, set up with the entities disabled by default enabled."""
+    return init_integration
+
 
 CONTROLLER = "pond_controller_4134"
 PROFILE = f"select.{CONTROLLER}_species_profile"
@@ -324,29 +335,50 @@ async def test_unknown_while_the_value_is(
     assert state.attributes["value"] == 12.5
 
 
-async def test_unknown_again_after_a_restart(
+async def test_alarms_show_the_same_after_a_restart(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
-    """After a reload the alarm is unknown until readings decide, then on again."""
+    """A reload keeps an alarm on, fires no event again, and it turns off as before.
+
+    The controller was heard within the timeout, so its alarms come back with it.
+    """
     entry = await setup_hub(hass)
     await report(hass)
     events = async_capture_events(hass, EVENT_THRESHOLD)
     await set_number(hass, DO_LOWER, 5)
     await readings(hass, 4.0, 4.0, 4.0)
-    assert current(hass, DO_ALARM).state == STATE_ON
+    on = current(hass, DO_ALARM)
+    assert on.state == STATE_ON
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert current(hass, DO_ALARM).state == STATE_UNAVAILABLE
+    again = current(hass, DO_ALARM)
+    assert again.state == STATE_ON
+    assert again.attributes == on.attributes
+    await readings(hass, 4.0)
+    assert [event.data["state"] for event in events] == ["on"]
+    await readings(hass, 6.0)
+    assert current(hass, DO_ALARM).state == STATE_OFF
+    assert [event.data["state"] for event in events] == ["on", "off"]
+
+
+async def test_alarms_of_a_silent_controller_start_unknown(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, freezer: FrozenDateTimeFactory
+) -> None:
+    """Heard longer ago than the timeout: its alarms are decided afresh."""
+    entry = await setup_hub(hass)
+    await report(hass)
+    await set_number(hass, DO_LOWER, 5)
+    await readings(hass, 4.0, 4.0, 4.0)
+    freezer.tick(timedelta(minutes=2))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
     send(hass, "startup", STARTUP)
     await hass.async_block_till_done()
     assert current(hass, DO_ALARM).state == STATE_UNKNOWN
-    await readings(hass, 4.0, 4.0)
-    assert current(hass, DO_ALARM).state == STATE_UNKNOWN
-    await readings(hass, 4.0)
+    await readings(hass, 4.0, 4.0, 4.0)
     assert current(hass, DO_ALARM).state == STATE_ON
-    # Started again, as far as Home Assistant can tell.
-    assert [event.data["state"] for event in events] == ["on", "on"]
 
 
 # --- limits and profiles --------------------------------------------------------------------------

@@ -35,6 +35,9 @@ from custom_components.future_fish.const import DOMAIN
 from .common import ACCEPTED, DEVICE_ID, answer_commands, report, setup_hub
 from .doc_examples import README, automation
 
+# These tests use entities that are disabled by default (limits, command settings).
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 TEMPERATURE: Final = "sensor.pond_controller_4134_water_temperature"
 FEED: Final = "button.pond_1_feed"
 # Unique ids (device key and description key), the same in every language.

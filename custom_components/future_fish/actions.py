@@ -7,12 +7,13 @@ is published before it is known to be valid.
 
 import asyncio
 from enum import StrEnum
+import math
 from typing import Final
 
 from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from .alarms import THRESHOLD_PARAMETERS
+from .alarms import CONTROLLER_QUANTITIES, POND_QUANTITIES, THRESHOLD_PARAMETERS
 from .commands import VALVE_EFFECTS, Command, CommandState, CommandTracker
 from .const import DOMAIN
 from .feeding_hold import HoldReason
@@ -21,6 +22,7 @@ from .models import ControllerState, PondState
 from .protocol import (
     PLAUSIBLE_RANGES,
     CommandType,
+    Reading,
     distance_for_level,
     feed_parameters,
     firmware_parameters,
@@ -276,6 +278,38 @@ async def async_set_threshold(
         threshold_parameters(parameter, lower, upper),
         context,
     )
+
+
+def limit_reading(
+    owner: ControllerState | PondState, quantity: str, value: float | None
+) -> Reading:
+    """Return the reading whose limit the `set_limit` action sets, once it may.
+
+    A controller's limits are its water's and battery's, a pond's its levels'; a
+    value must lie within the range the readings may have (None clears).
+    """
+    quantities = (
+        POND_QUANTITIES if isinstance(owner, PondState) else (CONTROLLER_QUANTITIES)
+    )
+    known = [str(each.reading) for each in quantities]
+    if quantity not in known:
+        raise _invalid(
+            "limit_quantity_invalid",
+            quantity=quantity,
+            device=owner.name,
+            known=", ".join(known),
+        )
+    reading = Reading(quantity)
+    spec = PLAUSIBLE_RANGES[reading]
+    minimum, maximum = spec.minimum or 0, spec.maximum or 0
+    if value is not None and not (math.isfinite(value) and minimum <= value <= maximum):
+        raise _invalid(
+            "limit_out_of_range",
+            value=f"{value:g}",
+            minimum=f"{minimum:g}",
+            maximum=f"{maximum:g}",
+        )
+    return reading
 
 
 async def async_wait(command: Command, *, until_completion: bool) -> None:

@@ -232,6 +232,16 @@ def controller_alarm_watch(alarm: ControllerAlarm) -> tuple[Reading, Limits] | N
     return reading, limits
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlarmState:
+    """What an alarm shows: kept across a restart, so it shows the same after it."""
+
+    is_on: bool
+    bound: Bound | None
+    value: float | None
+    since: datetime | None
+
+
 class Alarm:
     """One quantity's alarm on one controller or pond.
 
@@ -307,6 +317,19 @@ class Alarm:
             return self._turn_on()
         # Debouncing keeps the state: off stays off, unknown stays unknown.
         return changed
+
+    @property
+    def state(self) -> AlarmState | None:
+        """Return what the alarm shows, None while unknown."""
+        if self.is_on is None:
+            return None
+        return AlarmState(
+            is_on=self.is_on, bound=self.bound, value=self.value, since=self.since
+        )
+
+    def restore(self, state: AlarmState) -> None:
+        """Show again what the alarm showed before a restart; debouncing starts anew."""
+        self._set(state.is_on, state.bound, state.value, state.since)
 
     def expire(self, now: datetime) -> bool:
         """Turn on if the value has stayed outside for the duration; return if it did."""

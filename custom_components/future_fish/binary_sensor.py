@@ -33,6 +33,7 @@ from .models import (
     PondState,
 )
 from .protocol import Reading
+from .species import PROFILE_QUANTITIES
 
 PARALLEL_UPDATES = 0
 
@@ -98,6 +99,14 @@ CONTROLLER_SENSORS: Final[
 )
 
 
+# Alarms shown by default: those whose limits a species profile sets, and the ponds'
+# (device triggers know a pond by them). The others (turbidity, battery) stay unknown
+# until someone sets a limit by hand, which most users never do.
+SHOWN_ALARMS: Final = frozenset(
+    {*PROFILE_QUANTITIES, *(quantity.reading for quantity in POND_QUANTITIES)}
+)
+
+
 def _alarm_sensors(
     quantities: tuple[Quantity, ...],
 ) -> tuple[FutureFishBinarySensorDescription[Observable], ...]:
@@ -142,6 +151,7 @@ def _alarm_sensors(
                 if quantity.reading is Reading.BATTERY
                 else None
             ),
+            entity_registry_enabled_default=quantity.reading in SHOWN_ALARMS,
             is_on_fn=is_on(quantity.reading),
             attributes_fn=attributes(quantity.reading),
         )

@@ -61,6 +61,7 @@ from .const import (
     MIN_HEARTBEAT_TIMEOUT,
     MIN_MAX_CONTROLLERS,
 )
+from .context import hand_over_discovery
 from .protocol import (
     PLAUSIBLE_RANGES,
     MessageKind,
@@ -381,6 +382,7 @@ class FutureFishConfigFlow(ConfigFlow, domain=DOMAIN):
 
     # Set by async_step_mqtt, the only way into async_step_mqtt_confirm.
     _discovered: str
+    _discovery_info: MqttServiceInfo
 
     @staticmethod
     @callback
@@ -460,6 +462,7 @@ class FutureFishConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(prefix)
         self._abort_if_unique_id_configured()
         self._discovered = prefix
+        self._discovery_info = discovery_info
         self.context["title_placeholders"] = {"prefix": prefix}
         return await self.async_step_mqtt_confirm()
 
@@ -475,6 +478,9 @@ class FutureFishConfigFlow(ConfigFlow, domain=DOMAIN):
             The form or the new entry.
         """
         if user_input is not None:
+            # The hub set up for the new entry handles this startup first, so the
+            # controller is there without waiting for its next message.
+            hand_over_discovery(self.hass, self._discovered, self._discovery_info)
             return self._async_create_hub(self._discovered, DEFAULT_HEARTBEAT_TIMEOUT)
         self._set_confirm_only()
         return self.async_show_form(

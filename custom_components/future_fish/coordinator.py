@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from .ammonia import async_judged_readings
 from .commands import CommandTracker
 from .const import SUBSCRIBE_QOS
-from .context import HubContext
+from .context import DiscoveredMessage, HubContext, take_discovery
 from .dawn import DawnForecaster
 from .devices import Devices
 from .feeding import FeedingRecords
@@ -41,7 +41,7 @@ from .protocol import (
     split_topic,
     subscription_topics,
 )
-from .repairs import ControllerCapIssue, EntityLimitIssue, GeometryIssues, OfflineIssues
+from .repairs import ControllerCapIssue, EntityLimitIssue, GeometryIssue, OfflineIssues
 from .settings import HubSettings
 from .storage import ControllerStore
 from .thresholds import Thresholds
@@ -88,7 +88,7 @@ class FutureFishHub:
         )
         self.offline_issues = OfflineIssues(context)
         self.entity_limit = EntityLimitIssue(context)
-        self.geometry_issues = GeometryIssues(context)
+        self.geometry_issue = GeometryIssue(context)
         self.devices = Devices(
             hass,
             entry.entry_id,
@@ -105,7 +105,7 @@ class FutureFishHub:
             self.entity_limit.async_forget,
         )
         self.devices.forget_pond += (
-            self.geometry_issues.async_forget,
+            self.geometry_issue.async_forget,
             self.thresholds.async_forget,
             self.husbandry.async_forget,
         )
@@ -121,17 +121,21 @@ class FutureFishHub:
     # --- life cycle ----------------------------------------------------------------
 
     async def async_load(self) -> None:
-        """Bring back the controllers and ponds known before a restart (offline)."""
-        for controller in await self.store.async_load():
+        """Bring back known controllers before the platforms add their entities."""
+        fresh_since = dt_util.utcnow() - self.settings.heartbeat_timeout
+        for controller in await self.store.async_load(fresh_since):
             self.devices.add(controller)
-        self.thresholds.async_load()
+        self.presence.async_restore(self.controllers.values(), fresh_since)
+        self.geometry_issue.async_load()
+        self.connected = mqtt.is_connected(self.hass)
+        self.thresholds.async_load(self.store.take_restored_alarms())
         await self.dawn.async_load()
         await self.husbandry.async_load(self.devices.async_add_listeners)
         # After the ponds: their feeding totals are kept on them.
         await self.feeding.async_load()
 
     async def async_start(self) -> None:
-        """Subscribe to every controller's messages with a handful of wildcards."""
+        """Subscribe with a handful of wildcards; then a discovery's startup, if any."""
         # Every platform has offered the known controllers' entities by now.
         self.entity_limit.async_check(self.controllers.values())
         for topic in subscription_topics(self.prefix):
@@ -151,7 +155,11 @@ class FutureFishHub:
             )
         )
         self._unsubscribe.append(self.offline_issues.async_start())
-        self.connected = mqtt.is_connected(self.hass)
+        # The broker may have (dis)connected since async_load, before anyone listened.
+        if (connected := mqtt.is_connected(self.hass)) is not self.connected:
+            self._async_connection_changed(connected)
+        if (discovered := take_discovery(self.hass, self.prefix)) is not None:
+            self._async_handle_message(discovered)
 
     async def async_stop(self) -> None:
         """Release every subscription and timer and write pending settings."""
@@ -159,6 +167,7 @@ class FutureFishHub:
         self.thresholds.async_stop()
         self.offline_issues.async_stop()
         self.entity_limit.async_stop()
+        self.geometry_issue.async_stop()
         await self.dawn.async_stop()
         await self.feeding.async_stop()
         await self.husbandry.async_stop()
@@ -180,13 +189,13 @@ class FutureFishHub:
     # --- routing -------------------------------------------------------------------
 
     @callback
-    def _async_handle_message(self, msg: ReceiveMessage) -> None:
+    def _async_handle_message(self, msg: ReceiveMessage | DiscoveredMessage) -> None:
         """Handle any message a controller sent; never raises for bad input."""
+        now = msg.received if isinstance(msg, DiscoveredMessage) else dt_util.utcnow()
         parts = split_topic(self.prefix, msg.topic)
         if parts is None:
             return
         raw_id, kind = parts
-        now = dt_util.utcnow()
         controller = self.devices.by_topic_id(raw_id)
         if controller is None:
             device_id = normalize_device_id(raw_id)
@@ -204,15 +213,19 @@ class FutureFishHub:
             device_id = controller.device_id
         try:
             if kind is MessageKind.STATUS:
-                self._async_handle_status(controller, device_id, raw_id, msg, now)
-                return
-            payload = decode_object(msg.payload)
-            if controller is None:
-                if kind not in ADMITTING_KINDS:
-                    return
-                controller = self.devices.async_admit(device_id, raw_id, now)
-            back = self._async_seen(controller, raw_id, kind, now)
-            self._handlers[kind](controller, payload, now)
+                controller = self._async_handle_status(
+                    controller, device_id, raw_id, parse_status(msg.payload), now
+                )
+            else:
+                payload = decode_object(msg.payload)
+                if controller is None:
+                    if kind not in ADMITTING_KINDS:
+                        return
+                    controller = self.devices.async_admit(device_id, raw_id)
+                back = self._async_seen(controller, raw_id, kind, now)
+                self._handlers[kind](controller, payload, now)
+                # Only now: the message that brought it back may answer a command.
+                self._async_returned(controller, back, kind is MessageKind.STARTUP)
         except ProtocolError as err:
             stats = self.stats if controller is None else controller.stats
             stats.async_drop(
@@ -221,11 +234,9 @@ class FutureFishHub:
                 err.reason,
                 now,
             )
-        else:
-            # Only now: the message that brought it back may answer a command.
-            self._async_returned(controller, back, booted=kind is MessageKind.STARTUP)
+        # After the message: a name or ponds it carries are in the first devices.
         if controller is not None and not controller.announced:
-            self.devices.async_announce_when_known(controller, now)
+            self.devices.async_announce(controller)
 
     @callback
     def _async_handle_status(
@@ -233,22 +244,20 @@ class FutureFishHub:
         controller: ControllerState | None,
         device_id: str,
         raw_id: str,
-        msg: ReceiveMessage,
+        online: bool,
         now: datetime,
-    ) -> None:
-        online = parse_status(msg.payload)
-        if controller is None:
-            # A retained `offline` of a controller we never knew must not create one.
-            if not online:
-                return
-            controller = self.devices.async_admit(device_id, raw_id, now)
+    ) -> ControllerState | None:
+        """Follow an `online`/`offline` status; return its controller, if any."""
         if online:
+            controller = controller or self.devices.async_admit(device_id, raw_id)
             back = self._async_seen(controller, raw_id, MessageKind.STATUS, now)
             self._async_returned(controller, back, booted=False)
-        else:
+        # A retained `offline` of a controller we never knew must not create one.
+        elif controller is not None:
             controller.stats.count_message(MessageKind.STATUS, now)
             if controller.online:
                 self.presence.async_go_offline(controller, now, "it reported offline")
+        return controller
 
     @callback
     def _async_returned(
@@ -266,6 +275,7 @@ class FutureFishHub:
         """Note that a controller spoke; return whether it was offline until now."""
         controller.stats.count_message(kind, now)
         self.devices.respell(controller, raw_id)
+        self.store.async_schedule_readings_save()
         return self.presence.async_seen(controller, now)
 
     @callback
@@ -290,7 +300,6 @@ class FutureFishHub:
         self, controller: ControllerState, payload: dict[str, Any], now: datetime
     ) -> None:
         identity = parse_identity(payload)
-        controller.identified = True
         controller.async_drop_rejected(identity.rejections, now)
         self._async_apply_identity(controller, identity)
 
@@ -331,7 +340,7 @@ class FutureFishHub:
                 pond, pond.async_apply_readings(readings), now
             )
             if Reading.WATER_DISTANCE in readings:
-                self.geometry_issues.async_check(pond)
+                self.geometry_issue.async_check(pond)
 
     @callback
     def _async_connection_changed(self, connected: bool) -> None:
@@ -344,5 +353,5 @@ class FutureFishHub:
     ) -> None:
         """Set pond settings (checked together; None unsets), follow the geometry."""
         pond.async_set_settings(settings)
-        self.geometry_issues.async_check(pond)
+        self.geometry_issue.async_check(pond)
         self.store.async_schedule_save()

@@ -1,14 +1,12 @@
 """A hub's controllers and ponds as Home Assistant sees them: devices and entities.
 
 Owns the directory of controllers (by normalised id and by topic spelling), admits
-new ones within the hub's maximum, announces them to the platforms once they said
-who they are, writes the device registry only on change, and removes what the user
-deletes.
+new ones within the hub's maximum, announces them to the platforms at their first
+message, writes the device registry only on change (a name that arrives later renames
+the devices; entity ids stay), and removes what the user deletes.
 """
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
@@ -21,12 +19,6 @@ from .settings import HubSettings
 
 type ControllerListener = Callable[[ControllerState], None]
 type PondListener = Callable[[PondState], None]
-
-# A new controller is shown once it said who it is (startup or heartbeat, at least
-# every 20 s), so its devices and entity ids carry its own name from the start
-# whichever message Home Assistant heard first; one that never says is shown anyway
-# after this long.
-ANNOUNCE_WAIT: Final = timedelta(seconds=25)
 
 
 class Devices:
@@ -94,12 +86,9 @@ class Devices:
         return False
 
     @callback
-    def async_admit(
-        self, device_id: str, raw_id: str, now: datetime
-    ) -> ControllerState:
-        """Add a controller heard for the first time; it is shown once known."""
+    def async_admit(self, device_id: str, raw_id: str) -> ControllerState:
+        """Add a controller heard for the first time; its first message shows it."""
         controller = ControllerState(device_id, raw_id)
-        controller.first_seen = now
         self.add(controller)
         return controller
 
@@ -126,15 +115,13 @@ class Devices:
         return remove
 
     @callback
-    def async_announce_when_known(
-        self, controller: ControllerState, now: datetime
-    ) -> None:
-        """Create the devices and entities of a new controller once it is known."""
-        if not controller.identified and (
-            controller.first_seen is not None
-            and now - controller.first_seen < ANNOUNCE_WAIT
-        ):
-            return
+    def async_announce(self, controller: ControllerState) -> None:
+        """Create the devices and entities of a new controller, named as known now.
+
+        Deployed firmware sends no name, so waiting for one would only leave the page
+        empty: the devices take the name made from the MAC, and a name that arrives
+        later renames them (entity ids stay, as for any rename in Home Assistant).
+        """
         controller.announced = True
         LOGGER.info("Found Future Fish controller %s", controller.name)
         self.async_register(controller)

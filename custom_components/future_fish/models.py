@@ -312,6 +312,11 @@ class PondState(Observable):
         """Return what the user set for this pond, for storage."""
         return _settings(self.values, POND_SETTINGS)
 
+    @property
+    def readings(self) -> dict[str, Value]:
+        """Return what the controller last reported for this pond, for storage."""
+        return _readings(self.values, POND_SETTINGS)
+
     @callback
     def async_apply_readings(self, readings: Mapping[str, float]) -> dict[str, Any]:
         """Apply a sensors message's readings for this pond; return what they set."""
@@ -363,6 +368,10 @@ def _settings(values: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {key: values[key] for key in keys if values.get(key) is not None}
 
 
+def _readings(values: Mapping[str, Value], settings: Iterable[str]) -> dict[str, Value]:
+    return {key: value for key, value in values.items() if key not in settings}
+
+
 def _geometry(values: Mapping[str, Any]) -> tuple[float, float] | None:
     height = values.get(SENSOR_HEIGHT)
     depth = values.get(TANK_DEPTH)
@@ -396,10 +405,8 @@ class ControllerState(Observable):
         # Commands go back on the exact spelling the controller uses (PROTOCOL 1).
         self.topic_id = topic_id
         self.online = False
-        # Shown (devices and entities) only once it said who it is, see the hub.
+        # Whether its devices and entities exist (from its first message on).
         self.announced = False
-        self.identified = False
-        self.first_seen: datetime | None = None
         self.offline_since: datetime | None = None
         self.device_name: str | None = None
         self.hardware_version: str | None = None
@@ -429,6 +436,11 @@ class ControllerState(Observable):
     def settings(self) -> dict[str, float]:
         """Return the limits the user set for this controller, for storage."""
         return _settings(self.values, CONTROLLER_LIMITS)
+
+    @property
+    def readings(self) -> dict[str, Value]:
+        """Return what the controller last reported of itself, for storage."""
+        return _readings(self.values, CONTROLLER_LIMITS)
 
     @property
     def model(self) -> str | None:

@@ -75,7 +75,8 @@ GEOMETRY_NUMBERS: Final[tuple[PondSettingDescription, ...]] = tuple(
     for key in (SENSOR_HEIGHT, TANK_DEPTH)
 )
 # What the pond's buttons send. The defaults are those of the deployed system, and
-# they are what the buttons use until the user sets a value.
+# they are what the buttons use until the user sets a value; the actions take any
+# amount or level, so few users ever change these: disabled by default.
 COMMAND_NUMBERS: Final[tuple[PondSettingDescription, ...]] = (
     PondSettingDescription(
         key=FEED_AMOUNT,
@@ -87,6 +88,7 @@ COMMAND_NUMBERS: Final[tuple[PondSettingDescription, ...]] = (
         native_step=1,
         mode=NumberMode.BOX,
         entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
         default=POND_DEFAULTS[FEED_AMOUNT],
     ),
     *(
@@ -99,6 +101,7 @@ COMMAND_NUMBERS: Final[tuple[PondSettingDescription, ...]] = (
             native_step=1,
             mode=NumberMode.SLIDER,
             entity_category=EntityCategory.CONFIG,
+            entity_registry_enabled_default=False,
             default=POND_DEFAULTS[key],
         )
         for key in (FILL_TARGET, DRAIN_TARGET)
@@ -196,7 +199,13 @@ _LIMIT_DEVICE_CLASSES: Final = {
 
 
 def _limit_numbers(quantities: tuple[Quantity, ...]) -> tuple[LimitDescription, ...]:
-    """Return both limits of each quantity, within the range its readings may have."""
+    """Return both limits of each quantity, within the range its readings may have.
+
+    Disabled by default: a species profile sets the limits that matter, and the
+    `future_fish.set_limit` action sets or clears any limit of a controller or pond
+    without its entity. Twenty numbers per controller would otherwise cost a quarter
+    of its entities, and Home Assistant allows 10,000 enabled ones per hub.
+    """
     return tuple(
         LimitDescription(
             key=limit_key(quantity.reading, bound),
@@ -210,6 +219,7 @@ def _limit_numbers(quantities: tuple[Quantity, ...]) -> tuple[LimitDescription, 
             native_step=quantity.step,
             mode=NumberMode.BOX,
             entity_category=EntityCategory.CONFIG,
+            entity_registry_enabled_default=False,
         )
         for quantity in quantities
         for bound in Bound

@@ -44,6 +44,27 @@ class Presence:
         return back
 
     @callback
+    def async_restore(
+        self, controllers: Iterable[ControllerState], fresh_since: datetime
+    ) -> None:
+        """Bring back online those heard after `fresh_since` (a timeout ago).
+
+        Before their entities exist, so none is written unavailable in between: no
+        gap in the history, no trigger. Each goes offline when the timeout after its
+        last message passes without a new one.
+        """
+        heard = {
+            controller: last_seen
+            for controller in controllers
+            if (last_seen := controller.last_seen) and last_seen > fresh_since
+        }
+        for controller, last_seen in sorted(heard.items(), key=lambda item: item[1]):
+            self._online[controller] = last_seen
+            controller.online = True
+        if self._online and self._cancel_expiry is None:
+            self._async_schedule_expiry()
+
+    @callback
     def async_go_offline(
         self, controller: ControllerState, now: datetime, why: str
     ) -> None:
@@ -57,6 +78,11 @@ class Presence:
         self, connected: bool, controllers: Iterable[ControllerState]
     ) -> None:
         """Follow the broker: without it no controller can be known to be online."""
+        if not connected and self.hass.is_stopping:
+            # Home Assistant disconnects on its way down: no controller went
+            # offline, and writing them unavailable would leave a gap in every
+            # history and trigger automations at each restart.
+            return
         if connected:
             LOGGER.info(
                 "MQTT connection restored: Future Fish controllers return as they report"

@@ -6,6 +6,7 @@ hub and its components call them where the facts change.
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+import itertools
 from typing import Any, Final, Protocol
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
@@ -38,7 +39,7 @@ from .models import (
     ControllerState,
     PondState,
 )
-from .protocol import controller_topic_filter
+from .protocol import Reading, controller_topic_filter
 
 ISSUE_CONTROLLER_OFFLINE: Final = "controller_offline"
 ISSUE_ENTITY_LIMIT: Final = "entity_limit_reached"
@@ -57,6 +58,8 @@ ISSUE_KINDS: Final = (
 SCALE_DOCS_URL: Final = "https://github.com/future-fish/ha-future-fish#scale"
 # A controller sends a heartbeat every 20 s; an hour without one is no Wi-Fi hiccup.
 OFFLINE_ISSUE_AFTER: Final = timedelta(hours=1)
+# The geometry issue names this many ponds and counts the others.
+GEOMETRY_ISSUE_LISTED: Final = 10
 # One timer for the whole hub; the issue may come a few minutes after the hour.
 OFFLINE_CHECK_INTERVAL: Final = timedelta(minutes=5)
 _GEOMETRY_SELECTOR: Final = NumberSelector(
@@ -315,53 +318,83 @@ class EntityLimitIssue:
         )
 
 
-class GeometryIssues:
-    """Ask for the geometry of every pond that reports a water distance without one."""
+class GeometryIssue:
+    """Ask, in one repair issue per hub, for the geometry of the ponds that lack it.
+
+    A pond that reports a distance to its water needs its sensor height and tank
+    depth for a level in %. A new farm has many such ponds at once: one issue lists
+    them and its fix flow walks through them, instead of an issue per pond.
+    """
 
     def __init__(self, context: HubContext) -> None:
-        """Prepare the issues of a hub's ponds."""
+        """Prepare the issue of a hub's ponds; none is missing anything yet."""
         self.hass = context.hass
-        self._entry_id = context.entry.entry_id
-        self._reported: set[PondState] = set()
+        self._context = context
+        self._issue_id = f"{ISSUE_MISSING_GEOMETRY}_{context.entry.entry_id}"
+        # The ponds that lack it, in the order they reported (a dict keeps it).
+        self._missing: dict[PondState, None] = {}
+
+    @property
+    def missing(self) -> list[PondState]:
+        """Return the ponds that report a distance but have no geometry."""
+        return list(self._missing)
+
+    @callback
+    def async_load(self) -> None:
+        """Raise the issue for restored ponds whose last readings had a distance."""
+        for controller in self._context.controllers.values():
+            for pond in controller.ponds.values():
+                if Reading.WATER_DISTANCE in pond.values and pond.geometry is None:
+                    self._missing[pond] = None
+        self._async_update()
 
     @callback
     def async_check(self, pond: PondState) -> None:
-        """Raise or clear the repair issue that asks for a pond's geometry."""
+        """Follow a pond that reported a distance or whose settings changed."""
         if pond.geometry is not None:
             self.async_forget(pond)
+        elif pond not in self._missing:
+            self._missing[pond] = None
+            self._async_update()
+
+    @callback
+    def async_forget(self, pond: PondState) -> None:
+        """Stop asking for a pond that got its geometry or was removed."""
+        if pond in self._missing:
+            del self._missing[pond]
+            self._async_update()
+
+    @callback
+    def async_stop(self) -> None:
+        """Delete the issue: an unloaded hub knows nothing about its ponds."""
+        self._missing.clear()
+        self._async_update()
+
+    @callback
+    def _async_update(self) -> None:
+        if not self._missing:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
             return
-        if pond in self._reported:
-            return
-        self._reported.add(pond)
+        ponds = [
+            f"- {pond.name} ({pond.controller.name})"
+            for pond in itertools.islice(self._missing, GEOMETRY_ISSUE_LISTED)
+        ]
+        if (more := len(self._missing) - GEOMETRY_ISSUE_LISTED) > 0:
+            ponds.append(f"- … +{more}")
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            _geometry_issue_id(pond),
+            self._issue_id,
             is_fixable=True,
             severity=ir.IssueSeverity.WARNING,
             translation_key=ISSUE_MISSING_GEOMETRY,
             translation_placeholders={
-                "pond": pond.name,
-                "controller": pond.controller.name,
+                "count": str(len(self._missing)),
+                "ponds": "\n".join(ponds),
             },
-            # What the fix flow needs to find the pond.
-            data={
-                "entry_id": self._entry_id,
-                "device_id": pond.controller.device_id,
-                "pond": pond.position,
-            },
+            # What the fix flow needs to find the hub.
+            data={"entry_id": self._context.entry.entry_id},
         )
-
-    @callback
-    def async_forget(self, pond: PondState) -> None:
-        """Delete the issue of a pond that got its geometry or was removed."""
-        if pond in self._reported:
-            self._reported.discard(pond)
-            ir.async_delete_issue(self.hass, DOMAIN, _geometry_issue_id(pond))
-
-
-def _geometry_issue_id(pond: PondState) -> str:
-    return f"{ISSUE_MISSING_GEOMETRY}_{pond.device_key}"
 
 
 class ControllerCapIssue:
@@ -409,11 +442,11 @@ class ControllerCapIssue:
 
 
 class PondSettingsOwner(Protocol):
-    """What the fix flow needs of a loaded hub: its controllers and pond settings."""
+    """What the fix flow needs of a loaded hub: its geometry issue and pond settings."""
 
     @property
-    def controllers(self) -> Mapping[str, ControllerState]:
-        """Return the hub's controllers by normalised id."""
+    def geometry_issue(self) -> GeometryIssue:
+        """Return the hub's geometry issue, which knows the ponds that lack it."""
 
     def async_set_pond_settings(
         self, pond: PondState, settings: Mapping[str, float]
@@ -422,31 +455,32 @@ class PondSettingsOwner(Protocol):
 
 
 class GeometryRepairFlow(RepairsFlow):
-    """Ask for the sensor height and tank depth of a pond that has no geometry."""
+    """Ask for the sensor height and tank depth of each pond that lacks them in turn."""
 
     def __init__(self, data: dict[str, str | int | float | None]) -> None:
-        """Fix the pond the issue's data names (hub entry, controller, position)."""
-        self._data = data
+        """Fix the ponds of the hub the issue's data names."""
+        self._entry_id = str(data.get("entry_id"))
+        self._pond: PondState | None = None
+        self._done = 0
 
     async def async_step_init(
         self,
         user_input: dict[str, str] | None = None,  # noqa: ARG002
     ) -> RepairsFlowResult:
-        """Go straight to the form."""
+        """Go straight to the first pond."""
         return await self.async_step_geometry()
 
     async def async_step_geometry(
         self, user_input: dict[str, float] | None = None
     ) -> RepairsFlowResult:
-        """Show the form; save both values at once when they fit together."""
-        if (found := self._find_pond()) is None:
+        """Show a pond's form; save both values at once, then go to the next pond."""
+        if (hub := self._hub()) is None:
             return self.async_abort(reason="pond_unavailable")
-        hub, pond = found
         errors: dict[str, str] = {}
-        if user_input is not None:
+        if user_input is not None and self._pond is not None:
             try:
                 hub.async_set_pond_settings(
-                    pond,
+                    self._pond,
                     {
                         SENSOR_HEIGHT: user_input[SENSOR_HEIGHT],
                         TANK_DEPTH: user_input[TANK_DEPTH],
@@ -455,7 +489,16 @@ class GeometryRepairFlow(RepairsFlow):
             except ServiceValidationError as err:
                 errors["base"] = str(err.translation_key)
             else:
-                return self.async_create_entry(data={})
+                self._done += 1
+                user_input = None
+        missing = hub.geometry_issue.missing
+        if not errors:
+            # The next pond; one deleted or set elsewhere meanwhile is skipped.
+            self._pond = missing[0] if missing else None
+        if self._pond is None:
+            return self.async_create_entry(data={})
+        pond = self._pond
+        distance = pond.values.get(Reading.WATER_DISTANCE)
         schema = probatio.Schema(
             {
                 probatio.Required(SENSOR_HEIGHT): _GEOMETRY_SELECTOR,
@@ -468,24 +511,24 @@ class GeometryRepairFlow(RepairsFlow):
                 schema, user_input or pond.settings
             ),
             errors=errors,
-            description_placeholders={"pond": pond.name},
+            description_placeholders={
+                "pond": pond.name,
+                "controller": pond.controller.name,
+                "distance": "?" if distance is None else f"{distance:g}",
+                "number": str(self._done + 1),
+                "count": str(self._done + len(missing)),
+            },
         )
 
-    def _find_pond(self) -> tuple[PondSettingsOwner, PondState] | None:
-        """Return the pond's hub and pond, or None while its hub is not loaded."""
+    def _hub(self) -> PondSettingsOwner | None:
+        """Return the hub, or None while it is not loaded."""
         entry: ConfigEntry[Any] | None = self.hass.config_entries.async_get_entry(
-            str(self._data.get("entry_id"))
+            self._entry_id
         )
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             return None
         hub: PondSettingsOwner = entry.runtime_data
-        controller = hub.controllers.get(str(self._data.get("device_id")))
-        pond = (
-            None
-            if controller is None
-            else controller.ponds.get(int(str(self._data.get("pond"))))
-        )
-        return None if pond is None else (hub, pond)
+        return hub
 
 
 async def async_create_fix_flow(
@@ -493,5 +536,5 @@ async def async_create_fix_flow(
     issue_id: str,  # noqa: ARG001
     data: dict[str, str | int | float | None] | None,
 ) -> RepairsFlow:
-    """Create the flow of the only fixable issue, a pond's missing geometry."""
+    """Create the flow of the only fixable issue, the ponds' missing geometry."""
     return GeometryRepairFlow(data or {})

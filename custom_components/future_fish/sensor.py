@@ -162,10 +162,12 @@ CONTROLLER_SENSORS: Final[tuple[FutureFishSensorDescription[ControllerState], ..
         suggested_display_precision=0,
         value_fn=_value(FREE_HEAP),
     ),
+    # Needed to find a controller on the network, rarely: in the diagnostics too.
     FutureFishSensorDescription(
         key=IP_ADDRESS,
         translation_key="ip_address",
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda _, controller: controller.ip_address,
     ),
     FutureFishSensorDescription(
@@ -178,14 +180,29 @@ CONTROLLER_SENSORS: Final[tuple[FutureFishSensorDescription[ControllerState], ..
     ),
 )
 
+
+def _distance_until_geometry(
+    _: FutureFishHub, pond: PondState
+) -> Mapping[str, Any] | None:
+    """Return the measured distance while the level cannot be computed from it."""
+    distance = pond.values.get(Reading.WATER_DISTANCE)
+    if pond.geometry is not None or distance is None:
+        return None
+    return {Reading.WATER_DISTANCE.value: distance}
+
+
 POND_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
+    # Unknown until the pond's geometry is set, with the distance (cm) until then:
+    # the Distance to water sensor is disabled by default.
     FutureFishSensorDescription(
         key=Reading.WATER_LEVEL,
         translation_key="water_level",
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
+        watched=(Reading.WATER_LEVEL, Reading.WATER_DISTANCE),
         value_fn=_value(Reading.WATER_LEVEL),
+        attributes_fn=_distance_until_geometry,
     ),
     FutureFishSensorDescription(
         key=Reading.WATER_DISTANCE,
@@ -194,6 +211,8 @@ POND_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
         native_unit_of_measurement=UnitOfLength.CENTIMETERS,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # The Water level shows it until the pond's geometry is set.
+        entity_registry_enabled_default=False,
         suggested_display_precision=0,
         value_fn=_value(Reading.WATER_DISTANCE),
     ),
@@ -222,6 +241,8 @@ POND_SENSORS: Final[tuple[FutureFishSensorDescription[PondState], ...]] = (
         key=FEEDINGS_TODAY,
         translation_key=FEEDINGS_TODAY,
         state_class=SensorStateClass.TOTAL_INCREASING,
+        # Feed given today says what matters; the logbook lists every feed.
+        entity_registry_enabled_default=False,
         available_offline=True,
         value_fn=lambda _, pond: pond.feedings_today,
     ),
@@ -452,6 +473,8 @@ DERIVED_SENSORS: Final[tuple[FutureFishSensorDescription[ControllerState], ...]]
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # Last command shows each outcome; the rate is for judging a link over time.
+        entity_registry_enabled_default=False,
         suggested_display_precision=0,
         available_offline=True,
         # The tracker tells about every command state change under this key.

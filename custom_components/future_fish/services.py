@@ -28,6 +28,7 @@ from homeassistant.helpers.entity import Entity
 import probatio
 
 from . import actions
+from .alarms import Bound
 from .commands import Command
 from .const import DOMAIN
 from .coordinator import FutureFishHub
@@ -45,6 +46,7 @@ SERVICE_RESTOCK: Final = "restock"
 SERVICE_RECORD_SAMPLE: Final = "record_sample"
 SERVICE_RECORD_MORTALITY: Final = "record_mortality"
 SERVICE_RECORD_HARVEST: Final = "record_harvest"
+SERVICE_SET_LIMIT: Final = "set_limit"
 
 ATTR_AMOUNT: Final = "amount"
 ATTR_ACTION: Final = "action"
@@ -61,6 +63,9 @@ ATTR_FISH: Final = "fish"
 ATTR_WEIGHT: Final = "weight"
 ATTR_AVERAGE_WEIGHT: Final = "average_weight"
 ATTR_DATE: Final = "date"
+ATTR_QUANTITY: Final = "quantity"
+ATTR_BOUND: Final = "bound"
+ATTR_VALUE: Final = "value"
 
 # Only types are checked here: ranges, levels, URLs and parameter names are checked
 # by actions.py, which raises translated errors that say what is allowed.
@@ -284,6 +289,19 @@ def _recorder(kind: FeedingEvent) -> Callable[[ServiceCall], ServiceResponse]:
     return record
 
 
+@callback
+def _set_limit(call: ServiceCall) -> None:
+    """Set or clear (no value) one limit of a controller or pond, entity or not.
+
+    The limit numbers are disabled by default, so this is the way to a limit that
+    no species profile sets.
+    """
+    hub, owner = _resolve(call, POND_OR_CONTROLLER)
+    value: float | None = call.data.get(ATTR_VALUE)
+    reading = actions.limit_reading(owner, call.data[ATTR_QUANTITY], value)
+    hub.thresholds.async_set_limit(owner, reading, call.data[ATTR_BOUND], value)
+
+
 async def _clear_limit(entity: Entity, _call: ServiceCall) -> None:
     """Clear the limit behind the `clear_limit` action; other numbers refuse."""
     if not isinstance(entity, ClearableLimit):
@@ -324,6 +342,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
             ),
             supports_response=SupportsResponse.OPTIONAL,
         )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_LIMIT,
+        _set_limit,
+        schema=probatio.Schema(
+            {
+                probatio.Required(ATTR_DEVICE_ID): cv.string,
+                probatio.Required(ATTR_QUANTITY): cv.string,
+                probatio.Required(ATTR_BOUND): probatio.Coerce(Bound),
+                probatio.Optional(ATTR_VALUE): _NUMBER,
+            }
+        ),
+    )
     service.async_register_platform_entity_service(
         hass,
         DOMAIN,

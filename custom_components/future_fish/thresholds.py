@@ -23,6 +23,7 @@ from .alarms import (
     QUANTITIES,
     Alarm,
     AlarmSettings,
+    AlarmState,
     Bound,
     Limits,
     Quantity,
@@ -33,7 +34,7 @@ from .alarms import (
 from .commands import Command, CommandState, CommandTracker
 from .const import DOMAIN, EVENT_CONTROLLER_ALARM, EVENT_THRESHOLD
 from .context import HubContext
-from .models import CONTROLLER_ALARM, ControllerState, PondState
+from .models import CONTROLLER_ALARM, ControllerState, Observable, PondState
 from .protocol import PLAUSIBLE_RANGES, Reading, SensorReport, parse_controller_alarm
 from .repairs import async_forget_push_issue, async_update_push_issue
 from .settings import HubSettings
@@ -70,12 +71,22 @@ class Thresholds:
     # --- life cycle ---------------------------------------------------------------------
 
     @callback
-    def async_load(self) -> None:
-        """Watch the limits restored with the hub's controllers and ponds."""
+    def async_load(
+        self, restored: Mapping[Observable, Mapping[str, AlarmState]]
+    ) -> None:
+        """Watch the limits restored with the hub's controllers and ponds.
+
+        Alarms of controllers heard within the timeout show again what they showed
+        (`restored`), so a restart turns no alarm unknown and fires no event again.
+        """
         for controller in self._context.controllers.values():
             self._async_configure(controller, CONTROLLER_QUANTITIES)
             for pond in controller.ponds.values():
                 self._async_configure(pond, POND_QUANTITIES)
+        for owner, states in restored.items():
+            for reading, state in states.items():
+                if (alarm := owner.alarms.get(reading)) is not None:
+                    alarm.restore(state)
 
     @callback
     def async_stop(self) -> None:

@@ -27,7 +27,6 @@ from .husbandry import Husbandry
 from .models import ControllerState, MessageStats, PondState
 from .presence import Presence
 from .protocol import (
-    Identity,
     MessageKind,
     ProtocolError,
     Reading,
@@ -301,15 +300,7 @@ class FutureFishHub:
     ) -> None:
         identity = parse_identity(payload)
         controller.async_drop_rejected(identity.rejections, now)
-        self._async_apply_identity(controller, identity)
-
-    @callback
-    def _async_apply_identity(
-        self, controller: ControllerState, identity: Identity
-    ) -> None:
-        controller.async_apply_identity(identity)
-        if controller.announced:
-            self.devices.async_register(controller)
+        self.devices.async_apply_identity(controller, identity)
 
     @callback
     def _async_handle_sensors(
@@ -318,7 +309,7 @@ class FutureFishHub:
         report = parse_sensors(payload)
         controller.async_drop_rejected(report.rejections, now)
         if report.firmware_version or report.hardware_version:
-            self._async_apply_identity(controller, report.identity)
+            self.devices.async_apply_identity(controller, report.identity)
         elif report.timestamp is not None:
             controller.controller_time = report.timestamp
         controller.async_update(report.controller)

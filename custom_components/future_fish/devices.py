@@ -13,7 +13,7 @@ from homeassistant.helpers import device_registry as dr
 
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .models import ControllerState, IgnoredControllers, PondState, parse_device_key
-from .protocol import is_mac
+from .protocol import Identity, is_mac
 from .repairs import ControllerCapIssue, EntityLimitIssue
 from .settings import HubSettings
 
@@ -146,6 +146,15 @@ class Devices:
             self._entity_limit.async_check((controller,))
             self._schedule_save()
         return pond
+
+    @callback
+    def async_apply_identity(
+        self, controller: ControllerState, identity: Identity
+    ) -> None:
+        """Take what a message says about a controller; rename its devices if shown."""
+        controller.async_apply_identity(identity)
+        if controller.announced:
+            self.async_register(controller)
 
     # --- device registry -----------------------------------------------------------
 

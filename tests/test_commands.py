@@ -1185,6 +1185,8 @@ async def test_reboot_is_never_resent(
         await advance(hass, freezer, 5)
     await disconnect_broker(hass, mqtt_mock)
     await reconnect_broker(hass, mqtt_mock)
+    # Back after the reconnect: the deadline runs on from where the outage stopped it.
+    send(hass, "heartbeat", HEARTBEAT)
 
     assert [sent["command_type"] for sent in published(mqtt_mock)] == ["REBOOT"]
     assert command.attempts == 1

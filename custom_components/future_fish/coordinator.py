@@ -712,6 +712,7 @@ class FutureFishHub:
     def _async_connection_changed(self, connected: bool) -> None:
         """Follow the broker: without it no controller can be known to be online."""
         self.connected = connected
+        self.commands.async_connection_changed(connected)
         if connected:
             LOGGER.info(
                 "MQTT connection restored: Future Fish controllers return as they report"

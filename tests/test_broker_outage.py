@@ -35,7 +35,7 @@ from pytest_homeassistant_custom_component.typing import (
 from custom_components.future_fish.commands import EVENT_COMMAND
 from custom_components.future_fish.const import DOMAIN
 
-from .common import DEVICE_ID, HEARTBEAT, MAC, report, send, setup_hub
+from .common import DEVICE_ID, HEARTBEAT, MAC, OTHER_MAC, report, send, setup_hub
 
 NOW: Final = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
 COMMAND_TOPIC: Final = f"ff/{MAC}/commands"
@@ -317,3 +317,76 @@ async def test_unload_during_an_outage(
     with pytest.raises(HomeAssistantError) as err:
         await feeding
     assert err.value.translation_key == "command_cancelled"
+
+
+async def test_each_controller_resumes_its_own_commands(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+) -> None:
+    """Another controller's return neither resends nor resumes this one's command."""
+    await report(hass, OTHER_MAC)
+    events = async_capture_events(hass, EVENT_COMMAND)
+    feeding = await start_feed(hass)
+    await broker(hass, mqtt_mock, up=False)
+    await broker(hass, mqtt_mock, up=True)
+    send(hass, "heartbeat", HEARTBEAT, OTHER_MAC)
+    await advance(hass, freezer, 30)
+    assert len(sent_ids(mqtt_mock)) == 1
+    assert events == []
+
+    send(hass, "heartbeat", HEARTBEAT)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (command_id,) = set(sent_ids(mqtt_mock))
+    assert len(sent_ids(mqtt_mock)) == 2
+    answer(hass, "complete", command_id)
+    response = await feeding
+    assert response is not None
+    assert response["state"] == "completed"
+
+
+async def test_broker_lost_while_publishing(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+) -> None:
+    """Lost before the broker confirmed the first send: no clock starts until back."""
+    publish = mqtt_mock._mock_wraps.async_publish  # what the mock wraps
+
+    async def publish_then_lose(*args: Any, **kwargs: Any) -> None:
+        await publish(*args, **kwargs)
+        mqtt_mock.async_publish.side_effect = None
+        mqtt_mock.connected = False
+        async_dispatcher_send(hass, mqtt.MQTT_CONNECTION_STATE, False)
+
+    mqtt_mock.async_publish.side_effect = publish_then_lose
+    events = async_capture_events(hass, EVENT_COMMAND)
+    feeding = await start_feed(hass)
+    await advance(hass, freezer, 600)
+    assert events == []
+    await broker(hass, mqtt_mock, up=True)
+    send(hass, "heartbeat", HEARTBEAT)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (command_id,) = set(sent_ids(mqtt_mock))
+    answer(hass, "complete", command_id)
+
+    response = await feeding
+    assert response is not None
+    assert (response["state"], response["attempts"]) == ("completed", 2)
+
+
+async def test_reconnect_without_commands(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, entry: MockConfigEntry
+) -> None:
+    """An outage while nothing runs leaves nothing behind: the next feed works."""
+    await broker(hass, mqtt_mock, up=False)
+    await broker(hass, mqtt_mock, up=True)
+    send(hass, "heartbeat", HEARTBEAT)
+    feeding = await start_feed(hass)
+    (command_id,) = sent_ids(mqtt_mock)
+    answer(hass, "complete", command_id)
+    response = await feeding
+    assert response is not None
+    assert (response["state"], response["attempts"]) == ("completed", 1)

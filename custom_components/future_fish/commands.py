@@ -585,7 +585,14 @@ class CommandTracker:
             command.command_id,
         )
         self.hass.bus.async_fire(
-            EVENT_COMMAND_LATE, command.as_dict(), context=command.context
+            EVENT_COMMAND_LATE,
+            command.as_dict()
+            | {
+                "ms_to_late_complete": _ms_between(
+                    command.first_sent_at, command.completed_late_at
+                )
+            },
+            context=command.context,
         )
         for listener in self._listeners:
             listener(command)

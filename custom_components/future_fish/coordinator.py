@@ -16,6 +16,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .admission import Admission, Verdict
 from .ammonia import ammonia_reading, async_judged_readings
 from .commands import CommandTracker, TrackerSettings
 from .const import (
@@ -65,7 +66,7 @@ from .protocol import (
     parse_status,
     split_topic,
 )
-from .repairs import EntityLimitIssue, OfflineIssues
+from .repairs import EntityLimitIssue, OfflineIssues, UnknownControllersIssue
 from .thresholds import Thresholds
 
 type FutureFishConfigEntry = ConfigEntry[FutureFishHub]
@@ -173,6 +174,9 @@ class FutureFishHub:
         self.ammonia_reading = ammonia_reading(entry.options)
         self.offline_issues = OfflineIssues(hass, self)
         self.entity_limit = EntityLimitIssue(hass, self)
+        self.unknown_controllers = UnknownControllersIssue(hass, self)
+        # Judged once the stored controllers are loaded: a hub knowing none is new.
+        self.admission = Admission(knows_controllers=True, now=dt_util.utcnow())
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -201,6 +205,9 @@ class FutureFishHub:
         """Subscribe to every controller's messages with a handful of wildcards."""
         # Every platform has offered the known controllers' entities by now.
         self.entity_limit.async_check(self.controllers.values())
+        self.admission = Admission(
+            knows_controllers=bool(self.controllers), now=dt_util.utcnow()
+        )
         kinds = [*self._handlers, MessageKind.STATUS]
         for kind in kinds:
             self._unsubscribe.append(
@@ -227,6 +234,7 @@ class FutureFishHub:
         self.thresholds.async_stop()
         self.offline_issues.async_stop()
         self.entity_limit.async_stop()
+        self.unknown_controllers.async_resolved()
         await self.dawn.async_stop()
         await self.feeding.async_stop()
         for unsubscribe in self._unsubscribe:
@@ -317,9 +325,11 @@ class FutureFishHub:
                 return
             payload = decode_object(msg.payload)
             if controller is None:
-                if kind not in ADMITTING_KINDS:
+                if kind not in ADMITTING_KINDS or (
+                    (controller := self._async_admit(device_id, raw_id, kind, now))
+                    is None
+                ):
                     return
-                controller = self._async_admit(device_id, raw_id, now)
             back = self._async_seen(controller, raw_id, kind, now)
             self._handlers[kind](controller, payload, now)
         except ProtocolError as err:
@@ -344,9 +354,15 @@ class FutureFishHub:
         online = parse_status(msg.payload)
         if controller is None:
             # A retained `offline` of a controller we never knew must not create one.
-            if not online:
+            if not online or (
+                (
+                    controller := self._async_admit(
+                        device_id, raw_id, MessageKind.STATUS, now
+                    )
+                )
+                is None
+            ):
                 return
-            controller = self._async_admit(device_id, raw_id, now)
         if online:
             back = self._async_seen(controller, raw_id, MessageKind.STATUS, now)
             self._async_controller_returned(controller, back, booted=False)
@@ -519,10 +535,16 @@ class FutureFishHub:
 
     @callback
     def _async_admit(
-        self, device_id: str, raw_id: str, now: datetime
-    ) -> ControllerState:
+        self, device_id: str, raw_id: str, kind: MessageKind, now: datetime
+    ) -> ControllerState | None:
+        """Add an unknown controller, or keep it waiting at the door (admission)."""
+        verdict, first_seen = self.admission.judge(device_id, raw_id, kind, now)
+        if verdict is not Verdict.ADMIT:
+            if verdict is Verdict.WAIT and self.admission.held:
+                self.unknown_controllers.async_held(self.admission)
+            return None
         controller = ControllerState(device_id, raw_id)
-        controller.first_seen = now
+        controller.first_seen = first_seen
         self._add(controller)
         return controller
 

@@ -91,6 +91,14 @@ def _hub(hub: FutureFishHub) -> dict[str, Any]:
             "messages": hub.ignored_controllers.messages,
             "sample": dict(hub.ignored_controllers.sample),
         },
+        # Unknown ids waiting at the door (admission); never more than its bound.
+        "admission": {
+            "grace_until": hub.admission.grace_until
+            and hub.admission.grace_until.isoformat(),
+            "pending": len(hub.admission.pending),
+            "held": hub.admission.held,
+            "refused_messages": hub.admission.refused_messages,
+        },
         "unattributed": _stats(hub.stats),
         "unknown_command_answers": hub.commands.unknown_answers,
     }

@@ -471,12 +471,8 @@ class GeometryRepairFlow(RepairsFlow):
 
     def _find_pond(self) -> tuple[FutureFishHub, PondState] | None:
         """Return the pond's hub and pond, or None while its hub is not loaded."""
-        entry: FutureFishConfigEntry | None = self.hass.config_entries.async_get_entry(
-            str(self._data.get("entry_id"))
-        )
-        if entry is None or entry.state is not ConfigEntryState.LOADED:
+        if (hub := _loaded_hub(self.hass, self._data)) is None:
             return None
-        hub = entry.runtime_data
         controller = hub.controllers.get(str(self._data.get("device_id")))
         pond = (
             None

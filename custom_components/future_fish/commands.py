@@ -3,7 +3,13 @@
 Every command is published with QoS 2 and never retained, then followed until it
 reaches a final state. States only move forward (PROTOCOL.md 8.3): a late or
 duplicate answer is counted and changes nothing, and an answer from a controller
-other than the one commanded is ignored (8.4).
+other than the one commanded is ignored (8.4). A late completion is still a fact
+about the pond: it is reported (event, feeding records) without changing the state.
+
+Nothing is handed to the MQTT client while it is disconnected: it would queue the
+message and send it, with every other queued one, after the reconnect. While the
+broker is away a command's clocks stand still; they run again, and the command is
+sent once more, when its controller is heard from after the reconnect.
 """
 
 import asyncio
@@ -43,6 +49,8 @@ from .protocol import (
 )
 
 EVENT_COMMAND: Final = f"{DOMAIN}_command"
+# Fired when a controller reports a command done after Home Assistant gave up on it.
+EVENT_COMMAND_LATE: Final = f"{DOMAIN}_command_late"
 # How Home Assistant's diagnostics write what was left out.
 REDACTED: Final = "**REDACTED**"
 COMMAND_QOS: Final = 2
@@ -150,6 +158,12 @@ class Command:
     error_code: str | None = None
     error_details: str | None = None
     late_answers: int = 0
+    # When a controller reported it done after Home Assistant had given up.
+    completed_late_at: datetime | None = None
+    # The clocks stand still while the broker is away: since when, and how long
+    # they stood still in the current phase (acknowledgement, then completion).
+    paused_at: datetime | None = None
+    paused_for: timedelta = timedelta()
     acknowledged: asyncio.Future[None] = field(repr=False)
     finished: asyncio.Future[None] = field(repr=False)
 
@@ -157,6 +171,21 @@ class Command:
     def is_final(self) -> bool:
         """Return whether nothing can change this command any more."""
         return self.state in FINAL_STATES
+
+    @property
+    def ack_due(self) -> datetime:
+        """Return when the acknowledgement deadline ends, stopped time added."""
+        if TYPE_CHECKING:
+            assert self.first_sent_at is not None
+        return self.first_sent_at + self.ack_timeout + self.paused_for
+
+    @property
+    def completion_due(self) -> datetime:
+        """Return when the completion deadline ends, stopped time added."""
+        if TYPE_CHECKING:
+            assert self.first_sent_at is not None
+        started = self.acknowledged_at or self.first_sent_at
+        return started + self.completion_timeout + self.paused_for
 
     @property
     def ms_to_ack(self) -> int | None:
@@ -270,11 +299,17 @@ type CommandListener = Callable[[Command], None]
 class CommandTracker:
     """Sends commands and follows each one until it ends."""
 
-    def __init__(self, context: HubContext, settings: TrackerSettings) -> None:
-        """Track the commands of one hub."""
+    def __init__(
+        self,
+        context: HubContext,
+        settings: TrackerSettings,
+        heartbeat_timeout: timedelta,
+    ) -> None:
+        """Track the commands of one hub, whose controllers speak this often."""
         self.hass = context.hass
         self._context = context
         self.settings = settings
+        self._heartbeat_timeout = heartbeat_timeout
         self.active: dict[str, Command] = {}
         self.history: dict[str, deque[Command]] = {}
         # Each controller's most recently changed command.
@@ -286,6 +321,10 @@ class CommandTracker:
         # once however long (or unsuccessful) the publish itself is.
         self._resends: dict[str, int] = {}
         self._listeners: list[CommandListener] = []
+        # After a reconnect: what resumes the clocks of commands whose controller
+        # stays silent (it is offline, it cannot be waited for), and when.
+        self._cancel_resume: CALLBACK_TYPE | None = None
+        self._resume_at = dt_util.utcnow()
 
     # --- sending ------------------------------------------------------------------------
 
@@ -304,10 +343,7 @@ class CommandTracker:
         `request` is what the user asked in their own terms (water levels in %),
         reported with the command where `parameters` carry the controller's.
         """
-        if not self._context.is_connected():
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="mqtt_disconnected"
-            )
+        self._check_connected()
         if not controller.online:
             since = controller.offline_since
             raise HomeAssistantError(
@@ -367,7 +403,17 @@ class CommandTracker:
             self._notify(command)
         return command
 
+    def _check_connected(self) -> None:
+        # The client's own state, not the hub's: it changes first.
+        if not mqtt.is_connected(self.hass):
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="mqtt_disconnected"
+            )
+
     async def _async_publish(self, command: Command) -> None:
+        # A disconnected client would queue the message and send it later, with
+        # everything else queued meanwhile, uncounted.
+        self._check_connected()
         now = dt_util.utcnow()
         payload = build_command(
             command.command_id,
@@ -401,7 +447,8 @@ class CommandTracker:
             try:
                 await self._async_publish(command)
             except HomeAssistantError as err:
-                # The broker is away; the controller's return resends it.
+                # The broker refused it or is away; the next resend, or the
+                # controller's return after the reconnect, sends it again.
                 LOGGER.debug("Resend of %s failed: %s", command.command_id, err)
 
         # A task per resend (rare), never per message; the entry cancels it on unload.
@@ -414,26 +461,31 @@ class CommandTracker:
     def _schedule(self, command: Command) -> None:
         """Set the one timer a command needs: next resend, or the deadline due."""
         self._cancel_timer(command)
+        if command.paused_at is not None:
+            # Its clocks stand still until the controller can be reached again.
+            return
         if TYPE_CHECKING:
             assert command.first_sent_at is not None
         now = dt_util.utcnow()
         resend = False
         if command.state is CommandState.SENT:
-            due = command.first_sent_at + command.ack_timeout
+            due = command.ack_due
             if self.settings.retries and command.command_type not in NOT_RESENT:
                 # The next resend not yet made, skipping those a late timer (a
-                # suspended host) missed: they would only go out in a burst.
+                # suspended host) or an outage missed: they would only go out in
+                # a burst.
                 made = self._resends.get(command.command_id, 0)
                 for resend_at in (
-                    command.first_sent_at + timedelta(seconds=sum(RETRY_GAPS[:count]))
+                    command.first_sent_at
+                    + command.paused_for
+                    + timedelta(seconds=sum(RETRY_GAPS[:count]))
                     for count in range(made + 1, len(RETRY_GAPS) + 1)
                 ):
                     if now < resend_at < due:
                         due, resend = resend_at, True
                         break
         else:
-            started = command.acknowledged_at or command.first_sent_at
-            due = started + command.completion_timeout
+            due = command.completion_due
         self._timers[command.command_id] = async_call_later(
             self.hass,
             max((due - now).total_seconds(), 0),
@@ -451,9 +503,7 @@ class CommandTracker:
     def _async_timer_fired(self, command: Command, resend: bool, _: datetime) -> None:
         # Final commands have no timer: _finish cancels it.
         self._timers.pop(command.command_id, None)
-        if TYPE_CHECKING:
-            assert command.first_sent_at is not None
-        if resend and dt_util.utcnow() < command.first_sent_at + command.ack_timeout:
+        if resend and dt_util.utcnow() < command.ack_due:
             self._resends[command.command_id] = (
                 self._resends.get(command.command_id, 0) + 1
             )
@@ -484,7 +534,7 @@ class CommandTracker:
         """Apply an `ack` (complete False) or `complete` (True) from a controller."""
         command = self.active.get(answer.command_id)
         if command is None:
-            self._async_handle_stray_answer(controller, answer)
+            self._async_handle_stray_answer(controller, complete, answer)
             return
         if command.controller is not controller:
             LOGGER.warning(
@@ -516,18 +566,23 @@ class CommandTracker:
     def _acknowledge(self, command: Command, now: datetime) -> None:
         command.state = CommandState.ACKNOWLEDGED
         command.acknowledged_at = now
+        # The completion clock starts now; an answer proves the way is open again.
+        command.paused_at = None
+        command.paused_for = timedelta()
         _resolve(command.acknowledged)
         self._schedule(command)
         self._notify(command)
 
     @callback
     def _async_handle_stray_answer(
-        self, controller: ControllerState, answer: CommandAnswer
+        self, controller: ControllerState, complete: bool, answer: CommandAnswer
     ) -> None:
         for finished in self.history.get(controller.device_id, ()):
             if finished.command_id == answer.command_id:
                 # Late answers to a finished command change nothing (PROTOCOL 8.3).
                 finished.late_answers += 1
+                if complete and answer.success:
+                    self._async_completed_late(finished)
                 return
         self.unknown_answers += 1
         LOGGER.debug(
@@ -535,6 +590,39 @@ class CommandTracker:
             controller.name,
             answer.command_id,
         )
+
+    @callback
+    def _async_completed_late(self, command: Command) -> None:
+        """Report what a controller did after Home Assistant gave up on it.
+
+        Only for commands that timed out: one that failed, was refused or cancelled
+        was told so by the controller or never ran. The state stays final; the
+        records that follow what the pond got (feeding) count it, once.
+        """
+        if (
+            command.state is not CommandState.TIMED_OUT
+            or command.completed_late_at is not None
+        ):
+            return
+        command.completed_late_at = dt_util.utcnow()
+        LOGGER.info(
+            "Future Fish controller %s completed %s %s after Home Assistant gave up",
+            command.controller.name,
+            command.command_type.value,
+            command.command_id,
+        )
+        self.hass.bus.async_fire(
+            EVENT_COMMAND_LATE,
+            command.as_dict()
+            | {
+                "ms_to_late_complete": _ms_between(
+                    command.first_sent_at, command.completed_late_at
+                )
+            },
+            context=command.context,
+        )
+        for listener in self._listeners:
+            listener(command)
 
     @callback
     def async_handle_startup(self, controller: ControllerState) -> None:
@@ -554,11 +642,59 @@ class CommandTracker:
 
         Losing the broker takes every controller offline too, and each reconnects on
         its own schedule, often after Home Assistant: its first message afterwards
-        is the moment it can receive again.
+        is the moment it can receive again, so the clocks the outage stopped run
+        again from here, and each command is sent once more, once per outage.
         """
         for command in list(self.active.values()):
-            if command.controller is controller and self._may_resend(command):
+            if command.controller is not controller:
+                continue
+            paused = self._resume(command, dt_util.utcnow())
+            if self._may_resend(command):
                 self._async_resend(command)
+            if paused:
+                self._schedule(command)
+
+    @callback
+    def async_connection_changed(self, connected: bool) -> None:
+        """Stop every command's clocks while the broker is away (nothing can move).
+
+        After the reconnect each controller's first message resumes its commands;
+        those of a controller still silent after the hub's heartbeat timeout resume
+        then, so that no command waits forever for a controller that is gone.
+        """
+        if self._cancel_resume is not None:
+            self._cancel_resume()
+            self._cancel_resume = None
+        if connected:
+            if any(command.paused_at for command in self.active.values()):
+                self._resume_at = dt_util.utcnow() + self._heartbeat_timeout
+                self._cancel_resume = async_call_later(
+                    self.hass,
+                    self._heartbeat_timeout,
+                    HassJob(self._async_resume_all, cancel_on_shutdown=True),
+                )
+            return
+        now = dt_util.utcnow()
+        for command in self.active.values():
+            if command.paused_at is None:
+                command.paused_at = now
+                self._cancel_timer(command)
+
+    @callback
+    def _async_resume_all(self, _: datetime) -> None:
+        self._cancel_resume = None
+        for command in list(self.active.values()):
+            # From when it was due: a late timer (a suspended host) adds nothing.
+            if self._resume(command, self._resume_at):
+                self._schedule(command)
+
+    def _resume(self, command: Command, now: datetime) -> bool:
+        """Let a paused command's clocks run again; return whether it was paused."""
+        if command.paused_at is None:
+            return False
+        command.paused_for += now - command.paused_at
+        command.paused_at = None
+        return True
 
     def _may_resend(self, command: Command) -> bool:
         # Unacknowledged commands may never have arrived. Acknowledged ones are
@@ -639,6 +775,9 @@ class CommandTracker:
     @callback
     def async_stop(self) -> None:
         """Cancel what is still running (the hub unloads)."""
+        if self._cancel_resume is not None:
+            self._cancel_resume()
+            self._cancel_resume = None
         for command in list(self.active.values()):
             self._finish(
                 command, CommandState.CANCELLED, message="Home Assistant stopped it"

@@ -3,6 +3,8 @@
 import logging
 from typing import Final
 
+from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
+
 DOMAIN: Final = "future_fish"
 LOGGER: Final = logging.getLogger(__package__)
 MANUFACTURER: Final = "Future Fish"
@@ -18,10 +20,16 @@ DEFAULT_HEARTBEAT_TIMEOUT: Final = 60
 MIN_HEARTBEAT_TIMEOUT: Final = 10
 MAX_HEARTBEAT_TIMEOUT: Final = 3600
 DEFAULT_ADD_NEW_CONTROLLERS: Final = True
-# How many controllers one hub adds before it ignores new ids: a farm of a few
-# thousand fits, a stream of invented ids (topic spam) does not fill the registries.
+# How many controllers one hub adds before it ignores new ids. By default as many as
+# Home Assistant's budget of enabled entities per config entry holds: beyond it a
+# controller would get a device without entities.
 CONF_MAX_CONTROLLERS: Final = "max_controllers"
-DEFAULT_MAX_CONTROLLERS: Final = 2000
+# Enabled entities of one controller with its two ponds, as the platforms create
+# them (tests/test_admission.py counts them, so this follows the platforms).
+ENABLED_ENTITIES_PER_CONTROLLER: Final = 55
+DEFAULT_MAX_CONTROLLERS: Final = (
+    MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY // ENABLED_ENTITIES_PER_CONTROLLER
+)
 MIN_MAX_CONTROLLERS: Final = 1
 MAX_MAX_CONTROLLERS: Final = 100_000
 

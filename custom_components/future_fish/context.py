@@ -52,8 +52,6 @@ class HubContext:
     prefix: str
     # Normalised controller id -> state; owned and changed by the hub only.
     controllers: Mapping[str, ControllerState]
-    # Whether Home Assistant is connected to the broker now.
-    is_connected: Callable[[], bool]
     # Save the hub's stored controllers soon (batched).
     schedule_save: Callable[[], None]
 

@@ -8,7 +8,7 @@ records and repairs. Each gets a narrow `HubContext`, never the hub.
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
-from typing import Any, Final
+from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.components.mqtt import ReceiveMessage
@@ -24,15 +24,13 @@ from .dawn import DawnForecaster
 from .devices import Devices
 from .feeding import FeedingRecords
 from .husbandry import Husbandry
-from .models import ControllerState, MessageStats, PondState
+from .models import ControllerState, PondState
 from .presence import Presence
 from .protocol import (
     MessageKind,
     ProtocolError,
     Reading,
-    Reason,
     decode_object,
-    normalize_device_id,
     parse_answer,
     parse_identity,
     parse_sensors,
@@ -40,19 +38,19 @@ from .protocol import (
     split_topic,
     subscription_topics,
 )
-from .repairs import ControllerCapIssue, EntityLimitIssue, GeometryIssue, OfflineIssues
+from .repairs import (
+    ControllerCapIssue,
+    EntityLimitIssue,
+    GeometryIssue,
+    OfflineIssues,
+    UnknownControllersIssue,
+)
 from .settings import HubSettings
 from .storage import ControllerStore
 from .thresholds import Thresholds
 
 type FutureFishConfigEntry = ConfigEntry[FutureFishHub]
 type Handler = Callable[[ControllerState, dict[str, Any], datetime], None]
-
-# Messages that prove a controller exists; answers and alarms only make sense from a
-# controller that is already known.
-ADMITTING_KINDS: Final = frozenset(
-    {MessageKind.STARTUP, MessageKind.HEARTBEAT, MessageKind.SENSORS}
-)
 
 
 class FutureFishHub:
@@ -66,7 +64,6 @@ class FutureFishHub:
         self.prefix = self.settings.prefix
         self.connected = False
         self.controllers: dict[str, ControllerState] = {}
-        self.stats = MessageStats()
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self.store = ControllerStore(hass, entry.entry_id, self.controllers.values)
         context = HubContext(
@@ -74,11 +71,12 @@ class FutureFishHub:
             entry=entry,
             prefix=self.prefix,
             controllers=self.controllers,
-            is_connected=lambda: self.connected,
             schedule_save=self.store.async_schedule_save,
         )
         self.presence = Presence(hass, self.settings.heartbeat_timeout)
-        self.commands = CommandTracker(context, self.settings.commands)
+        self.commands = CommandTracker(
+            context, self.settings.commands, self.settings.heartbeat_timeout
+        )
         self.thresholds = Thresholds(context, self.settings, self.commands)
         self.dawn = DawnForecaster(context)
         self.husbandry = Husbandry(context, self.settings.ammonia_reading)
@@ -95,6 +93,7 @@ class FutureFishHub:
             self.controllers,
             entity_limit=self.entity_limit,
             cap_issue=ControllerCapIssue(context, self.settings.max_controllers),
+            unknown_issue=UnknownControllersIssue(context),
             schedule_save=self.store.async_schedule_save,
         )
         self.devices.forget_controller += (
@@ -137,6 +136,7 @@ class FutureFishHub:
         """Subscribe with a handful of wildcards; then a discovery's startup, if any."""
         # Every platform has offered the known controllers' entities by now.
         self.entity_limit.async_check(self.controllers.values())
+        self.devices.async_start(dt_util.utcnow())
         for topic in subscription_topics(self.prefix):
             self._unsubscribe.append(
                 await mqtt.async_subscribe(
@@ -195,21 +195,9 @@ class FutureFishHub:
         if parts is None:
             return
         raw_id, kind = parts
-        controller = self.devices.by_topic_id(raw_id)
-        if controller is None:
-            device_id = normalize_device_id(raw_id)
-            if device_id is None:
-                self.stats.async_drop(
-                    "an unknown controller", "device_id", Reason.BAD_DEVICE_ID, now
-                )
-                return
-            controller = self.controllers.get(device_id)
-            # Before the payload is parsed: a closed hub spends next to nothing on
-            # a flood of invented ids.
-            if controller is None and not self.devices.async_may_add(device_id):
-                return
-        else:
-            device_id = controller.device_id
+        if (sender := self.devices.async_sender(raw_id, now)) is None:
+            return
+        device_id, controller = sender
         try:
             if kind is MessageKind.STATUS:
                 controller = self._async_handle_status(
@@ -217,22 +205,17 @@ class FutureFishHub:
                 )
             else:
                 payload = decode_object(msg.payload)
+                controller = controller or self.devices.async_admit(
+                    device_id, raw_id, kind, now
+                )
                 if controller is None:
-                    if kind not in ADMITTING_KINDS:
-                        return
-                    controller = self.devices.async_admit(device_id, raw_id)
+                    return
                 back = self._async_seen(controller, raw_id, kind, now)
                 self._handlers[kind](controller, payload, now)
                 # Only now: the message that brought it back may answer a command.
                 self._async_returned(controller, back, kind is MessageKind.STARTUP)
         except ProtocolError as err:
-            stats = self.stats if controller is None else controller.stats
-            stats.async_drop(
-                "an unknown controller" if controller is None else controller.name,
-                kind,
-                err.reason,
-                now,
-            )
+            self.devices.async_drop(controller, kind, err.reason, now)
         # After the message: a name or ponds it carries are in the first devices.
         if controller is not None and not controller.announced:
             self.devices.async_announce(controller)
@@ -248,7 +231,11 @@ class FutureFishHub:
     ) -> ControllerState | None:
         """Follow an `online`/`offline` status; return its controller, if any."""
         if online:
-            controller = controller or self.devices.async_admit(device_id, raw_id)
+            controller = controller or self.devices.async_admit(
+                device_id, raw_id, MessageKind.STATUS, now
+            )
+            if controller is None:
+                return None
             back = self._async_seen(controller, raw_id, MessageKind.STATUS, now)
             self._async_returned(controller, back, booted=False)
         # A retained `offline` of a controller we never knew must not create one.
@@ -336,6 +323,7 @@ class FutureFishHub:
     @callback
     def _async_connection_changed(self, connected: bool) -> None:
         self.connected = connected
+        self.commands.async_connection_changed(connected)
         self.presence.async_connection_changed(connected, self.controllers.values())
 
     @callback

@@ -6,19 +6,41 @@ message, writes the device registry only on change (a name that arrives later re
 the devices; entity ids stay), and removes what the user deletes.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
 
+from .admission import Admission, Verdict
 from .const import DOMAIN, LOGGER, MANUFACTURER
-from .models import ControllerState, IgnoredControllers, PondState, parse_device_key
-from .protocol import Identity, is_mac
-from .repairs import ControllerCapIssue, EntityLimitIssue
+from .models import (
+    ControllerState,
+    IgnoredControllers,
+    MessageStats,
+    PondState,
+    parse_device_key,
+)
+from .protocol import Identity, MessageKind, Reason, is_mac, normalize_device_id
+from .repairs import ControllerCapIssue, EntityLimitIssue, UnknownControllersIssue
 from .settings import HubSettings
 
 type ControllerListener = Callable[[ControllerState], None]
 type PondListener = Callable[[PondState], None]
+
+
+# Messages that prove a controller exists (an `online` status too); answers and
+# alarms only make sense from a controller that is already known.
+ADMITTING_KINDS: Final = frozenset(
+    {
+        MessageKind.STARTUP,
+        MessageKind.HEARTBEAT,
+        MessageKind.SENSORS,
+        MessageKind.STATUS,
+    }
+)
 
 
 class Devices:
@@ -33,6 +55,7 @@ class Devices:
         *,
         entity_limit: EntityLimitIssue,
         cap_issue: ControllerCapIssue,
+        unknown_issue: UnknownControllersIssue,
         schedule_save: Callable[[], None],
     ) -> None:
         """Prepare the directory `controllers`; `schedule_save` follows every change."""
@@ -41,9 +64,14 @@ class Devices:
         self._settings = settings
         self._entity_limit = entity_limit
         self._cap_issue = cap_issue
+        self._unknown_issue = unknown_issue
+        # Replaced when the hub starts, once it is known whether it knows anyone.
+        self.admission = Admission(knows_controllers=True, now=dt_util.utcnow())
         self._schedule_save = schedule_save
         self.controllers = controllers
         self.ignored = IgnoredControllers()
+        # Messages no controller can be charged with (invalid ids).
+        self.stats = MessageStats()
         self._by_topic_id: dict[str, ControllerState] = {}
         self._controller_listeners: list[ControllerListener] = []
         self._pond_listeners: list[PondListener] = []
@@ -73,6 +101,41 @@ class Devices:
             self._by_topic_id[raw_id] = controller
 
     @callback
+    def async_sender(
+        self, raw_id: str, now: datetime
+    ) -> tuple[str, ControllerState | None] | None:
+        """Return who sent on `raw_id`: its normalised id, and its controller if known.
+
+        None for an invalid id (counted) or an unknown one the hub may not add: a
+        closed hub spends next to nothing on a flood of invented ids, as this comes
+        before the payload is parsed.
+        """
+        if (controller := self._by_topic_id.get(raw_id)) is not None:
+            return controller.device_id, controller
+        device_id = normalize_device_id(raw_id)
+        if device_id is None:
+            self.async_drop(None, "device_id", Reason.BAD_DEVICE_ID, now)
+            return None
+        controller = self.controllers.get(device_id)
+        if controller is None and not self.async_may_add(device_id):
+            return None
+        return device_id, controller
+
+    @callback
+    def async_drop(
+        self,
+        controller: ControllerState | None,
+        what: str,
+        reason: Reason,
+        now: datetime,
+    ) -> None:
+        """Count a dropped message or value of a controller, or of an unknown id."""
+        if controller is None:
+            self.stats.async_drop("an unknown controller", what, reason, now)
+        else:
+            controller.stats.async_drop(controller.name, what, reason, now)
+
+    @callback
     def async_may_add(self, device_id: str) -> bool:
         """Return whether a message of an unknown controller may add it, else count it."""
         settings = self._settings
@@ -86,11 +149,40 @@ class Devices:
         return False
 
     @callback
-    def async_admit(self, device_id: str, raw_id: str) -> ControllerState:
-        """Add a controller heard for the first time; its first message shows it."""
+    def async_start(self, now: datetime) -> None:
+        """Open the door; a hub that knows no controller yet is meeting a farm."""
+        self.admission = Admission(knows_controllers=bool(self.controllers), now=now)
+
+    @callback
+    def async_admit(
+        self, device_id: str, raw_id: str, kind: MessageKind, now: datetime
+    ) -> ControllerState | None:
+        """Add a controller heard for the first time, or keep it waiting at the door.
+
+        Its first message shows it (see admission.py for who waits).
+        """
+        if kind not in ADMITTING_KINDS:
+            return None
+        verdict = self.admission.judge(device_id, raw_id, kind, now)
+        if verdict is not Verdict.ADMIT:
+            if verdict is Verdict.WAIT and self.admission.held:
+                self._unknown_issue.async_held(self.admission)
+            return None
         controller = ControllerState(device_id, raw_id)
         self.add(controller)
         return controller
+
+    @callback
+    def async_allow(self, device_ids: Iterable[str]) -> None:
+        """Let waiting ids in with their next message (the user added them)."""
+        self.admission.allow(device_ids)
+        self._unknown_issue.async_resolved()
+
+    @callback
+    def async_ignore_waiting(self) -> None:
+        """Ignore every waiting id until the hub is reloaded (the user said so)."""
+        self.admission.ignore_pending()
+        self._unknown_issue.async_resolved()
 
     # --- entities ------------------------------------------------------------------
 
@@ -239,8 +331,9 @@ class Devices:
 
     @callback
     def async_stop(self) -> None:
-        """Clear the cap issue: an unloaded hub ignores nobody."""
+        """Clear the cap and door issues: an unloaded hub ignores nobody."""
         self._cap_issue.async_clear()
+        self._unknown_issue.async_resolved()
 
     @callback
     def _async_forget_pond(self, pond: PondState) -> None:

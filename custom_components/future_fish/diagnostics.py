@@ -92,7 +92,15 @@ def _hub(hub: FutureFishHub) -> dict[str, Any]:
             "messages": hub.devices.ignored.messages,
             "sample": dict(hub.devices.ignored.sample),
         },
-        "unattributed": _stats(hub.stats),
+        # Unknown ids waiting at the door (admission); never more than its bound.
+        "admission": {
+            "grace_until": hub.devices.admission.grace_until
+            and hub.devices.admission.grace_until.isoformat(),
+            "pending": len(hub.devices.admission.pending),
+            "held": hub.devices.admission.held,
+            "refused_messages": hub.devices.admission.refused_messages,
+        },
+        "unattributed": _stats(hub.devices.stats),
         "unknown_command_answers": hub.commands.unknown_answers,
     }
 

@@ -1,9 +1,10 @@
 """Feeding records: what each pond was given today, from the feeds that completed.
 
 Every feed command that a controller reports completed counts, whatever sent it (a
-button, an action, an automation, a voice assistant); one that failed, was refused
-or timed out does not, since Home Assistant cannot know that feed was given. The
-totals start again at local midnight and survive restarts.
+button, an action, an automation, a voice assistant), also one whose completion
+came after Home Assistant had given up on it; one that failed, was refused or timed
+out without a completion does not, since Home Assistant cannot know that feed was
+given. The totals start again at local midnight and survive restarts.
 """
 
 from collections.abc import Callable
@@ -96,9 +97,10 @@ class FeedingRecords:
 
     @callback
     def _async_command_changed(self, command: Command) -> None:
-        if (
-            command.command_type is not CommandType.FEED
-            or command.state is not CommandState.COMPLETED
+        # A feed confirmed after Home Assistant gave up on it was given all the same.
+        if command.command_type is not CommandType.FEED or (
+            command.state is not CommandState.COMPLETED
+            and command.completed_late_at is None
         ):
             return
         pond = command.controller.ponds.get(command.pond or 0)

@@ -18,7 +18,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
 from .alarms import quantity_named
-from .commands import EVENT_COMMAND, CommandState
+from .commands import EVENT_COMMAND, EVENT_COMMAND_LATE, CommandState
 from .const import DOMAIN, EVENT_CONTROLLER_ALARM, EVENT_FEEDING, EVENT_THRESHOLD
 from .coordinator import FutureFishHub
 from .husbandry import FeedingEvent
@@ -28,59 +28,84 @@ from .protocol import CommandType, water_level_percent
 
 @dataclass(frozen=True)
 class Phrasing:
-    """How a command reads once done, and what it was while it failed."""
+    """How a command reads once done, what it was while it failed, what it did."""
 
     done: str
     task: str
     icon: str
+    # What it did, without how long it took: said of a completion that came late.
+    did: str
 
 
 PHRASINGS: Final[Mapping[CommandType, Phrasing]] = {
     CommandType.FEED: Phrasing(
-        "fed {amount} g, done in {duration}", "feed {amount} g", "mdi:fish"
+        "fed {amount} g, done in {duration}",
+        "feed {amount} g",
+        "mdi:fish",
+        "fed {amount} g",
     ),
     CommandType.WATER_FILL: Phrasing(
-        "filled to {level}, done in {duration}", "fill to {level}", "mdi:water-plus"
+        "filled to {level}, done in {duration}",
+        "fill to {level}",
+        "mdi:water-plus",
+        "filled to {level}",
     ),
     CommandType.WATER_DRAIN: Phrasing(
-        "drained to {level}, done in {duration}", "drain to {level}", "mdi:water-minus"
+        "drained to {level}, done in {duration}",
+        "drain to {level}",
+        "mdi:water-minus",
+        "drained to {level}",
     ),
     CommandType.FLUSH: Phrasing(
         "flushed: drained to {drain} and refilled to {fill} in {duration}",
         "flush (drain to {drain}, refill to {fill})",
         "mdi:water-sync",
+        "flushed: drained to {drain} and refilled to {fill}",
     ),
     CommandType.WATER_INLET_OPEN: Phrasing(
         "opened the inlet valve in {duration}",
         "opening the inlet valve",
         "mdi:valve-open",
+        "opened the inlet valve",
     ),
     CommandType.WATER_INLET_CLOSE: Phrasing(
         "closed the inlet valve in {duration}",
         "closing the inlet valve",
         "mdi:valve-closed",
+        "closed the inlet valve",
     ),
     CommandType.WATER_OUTLET_OPEN: Phrasing(
         "opened the outlet valve in {duration}",
         "opening the outlet valve",
         "mdi:valve-open",
+        "opened the outlet valve",
     ),
     CommandType.WATER_OUTLET_CLOSE: Phrasing(
         "closed the outlet valve in {duration}",
         "closing the outlet valve",
         "mdi:valve-closed",
+        "closed the outlet valve",
     ),
     CommandType.FIRMWARE: Phrasing(
-        "updated its firmware in {duration}", "firmware update from {url}", "mdi:update"
+        "updated its firmware in {duration}",
+        "firmware update from {url}",
+        "mdi:update",
+        "updated its firmware",
     ),
     CommandType.THRESHOLD: Phrasing(
         "set the {parameter} limits to {lower} to {upper}",
         "setting the {parameter} limits",
         "mdi:tune-variant",
+        "set the {parameter} limits to {lower} to {upper}",
     ),
-    CommandType.REBOOT: Phrasing("restarted in {duration}", "restart", "mdi:restart"),
+    CommandType.REBOOT: Phrasing(
+        "restarted in {duration}", "restart", "mdi:restart", "restarted"
+    ),
     CommandType.CONFIG_UPDATE: Phrasing(
-        "applied the new configuration", "configuration update", "mdi:cog-outline"
+        "applied the new configuration",
+        "configuration update",
+        "mdi:cog-outline",
+        "applied the new configuration",
     ),
 }
 # The icon of an entry whose command ended without completing, and of alarm entries.
@@ -186,7 +211,18 @@ def async_describe_events(
             ),
         }
 
+    @callback
+    def async_describe_late_command(event: Event) -> dict[str, str]:
+        data = event.data
+        hub, pond = _find(hass, data.get("controller"), data.get("pond"))
+        return {
+            LOGBOOK_ENTRY_NAME: _device_name(hass, data, hub, pond),
+            LOGBOOK_ENTRY_MESSAGE: describe_late(data, pond),
+            LOGBOOK_ENTRY_ICON: command_icon({**data, "state": "completed"}),
+        }
+
     async_describe_event(DOMAIN, EVENT_COMMAND, async_describe_command)
+    async_describe_event(DOMAIN, EVENT_COMMAND_LATE, async_describe_late_command)
     async_describe_event(DOMAIN, EVENT_FEEDING, async_describe_feeding)
     async_describe_event(DOMAIN, EVENT_THRESHOLD, async_describe_alarm)
     async_describe_event(DOMAIN, EVENT_CONTROLLER_ALARM, async_describe_alarm)
@@ -285,6 +321,21 @@ def describe(data: Mapping[str, Any], pond: PondState | None) -> str:
     except KeyError:
         # Parameters of another version of the integration: say at least what ended.
         return f"{data['command_type']} {state}"
+
+
+def describe_late(data: Mapping[str, Any], pond: PondState | None) -> str:
+    """Return what a command that completed after it timed out did, in words."""
+    late = data.get("ms_to_late_complete")
+    after = (
+        f", confirmed late after {_duration(late)}"
+        if isinstance(late, int | float)
+        else ", confirmed late"
+    )
+    try:
+        phrasing = PHRASINGS[CommandType(data["command_type"])]
+        return phrasing.did.format_map(_placeholders(data, pond)) + after
+    except KeyError, ValueError:
+        return f"{data.get('command_type')} completed{after}"
 
 
 def _placeholders(data: Mapping[str, Any], pond: PondState | None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Repairs: every repair issue a hub raises, with the pond geometry fix flow.
+"""Repairs: every repair issue a hub raises, with the geometry and door fix flows.
 
 Each issue kind has its id here and one small class that raises and clears it; the
 hub and its components call them where the facts change.
@@ -6,13 +6,14 @@ hub and its components call them where the facts change.
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 import itertools
 from typing import Any, Final, Protocol
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import UnitOfLength
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     device_registry as dr,
@@ -20,15 +21,19 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
 )
 from homeassistant.util import dt as dt_util
 import probatio
 
+from .admission import NEW_PER_MINUTE, Admission
 from .const import DOMAIN, LOGGER
 from .context import HubContext
 from .models import (
@@ -46,6 +51,7 @@ ISSUE_ENTITY_LIMIT: Final = "entity_limit_reached"
 ISSUE_MISSING_GEOMETRY: Final = "missing_geometry"
 ISSUE_TOO_MANY_CONTROLLERS: Final = "too_many_controllers"
 ISSUE_PUSH_FAILED: Final = "push_limits_failed"
+ISSUE_UNKNOWN_CONTROLLERS: Final = "unknown_controllers"
 # Every kind of issue this integration raises (each has its strings).
 ISSUE_KINDS: Final = (
     ISSUE_CONTROLLER_OFFLINE,
@@ -53,7 +59,13 @@ ISSUE_KINDS: Final = (
     ISSUE_MISSING_GEOMETRY,
     ISSUE_TOO_MANY_CONTROLLERS,
     ISSUE_PUSH_FAILED,
+    ISSUE_UNKNOWN_CONTROLLERS,
 )
+# The unknown-controllers issue counts a burst this long after it began, then follows
+# it at this pace, not at every message.
+UNKNOWN_COUNT_REFRESH: Final = timedelta(seconds=10)
+# Waiting ids its fix flow lists; the rest are handled by "ignore".
+OFFERED_IN_FLOW: Final = 20
 # The README section that explains the limit and the ways around it.
 SCALE_DOCS_URL: Final = "https://github.com/future-fish/ha-future-fish#scale"
 # A controller sends a heartbeat every 20 s; an hour without one is no Wi-Fi hiccup.
@@ -441,6 +453,168 @@ class ControllerCapIssue:
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
 
 
+class UnknownControllersIssue:
+    """One repair issue per hub while unknown ids wait at the door; logged once."""
+
+    def __init__(self, context: HubContext) -> None:
+        """Prepare the issue of a hub; nothing is reported yet."""
+        self.hass = context.hass
+        self._context = context
+        self._logged = False
+        self._reported = 0
+        self._cancel_refresh: CALLBACK_TYPE | None = None
+
+    @property
+    def issue_id(self) -> str:
+        """Return the id of the hub's issue."""
+        return f"{ISSUE_UNKNOWN_CONTROLLERS}_{self._context.entry.entry_id}"
+
+    @callback
+    def async_held(self, admission: Admission) -> None:
+        """Say that ids wait: logged at once, the issue once the burst is counted."""
+        if not self._logged:
+            self._logged = True
+            LOGGER.warning(
+                "Future Fish hub %s: more than %d unknown controller ids appeared in a"
+                " minute; they wait in a repair issue instead of becoming devices"
+                " (logged once)",
+                self._context.prefix,
+                NEW_PER_MINUTE,
+            )
+        if self._cancel_refresh is None and admission.held != self._reported:
+            self._cancel_refresh = async_call_later(
+                self.hass,
+                UNKNOWN_COUNT_REFRESH,
+                HassJob(
+                    partial(self._async_report, admission), cancel_on_shutdown=True
+                ),
+            )
+
+    @callback
+    def async_resolved(self) -> None:
+        """Forget the issue once the user decided, or the hub unloads."""
+        self._async_cancel_refresh()
+        if self._reported:
+            self._reported = 0
+            ir.async_delete_issue(self.hass, DOMAIN, self.issue_id)
+
+    @callback
+    def _async_cancel_refresh(self) -> None:
+        if self._cancel_refresh is not None:
+            self._cancel_refresh()
+            self._cancel_refresh = None
+
+    @callback
+    def _async_report(self, admission: Admission, _: datetime) -> None:
+        self._cancel_refresh = None
+        self._reported = admission.held
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self.issue_id,
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_UNKNOWN_CONTROLLERS,
+            translation_placeholders={
+                "count": str(admission.held),
+                "prefix": self._context.prefix,
+                "rate": str(NEW_PER_MINUTE),
+            },
+            data={"entry_id": self._context.entry.entry_id},
+        )
+
+
+class UnknownControllersRepairFlow(RepairsFlow):
+    """Add the listed unknown ids as controllers, or ignore every waiting id."""
+
+    def __init__(self, data: dict[str, str | int | float | None]) -> None:
+        """Decide about the ids waiting at the hub the issue's data names."""
+        self._data = data
+
+    async def async_step_init(
+        self,
+        user_input: dict[str, str] | None = None,  # noqa: ARG002
+    ) -> RepairsFlowResult:
+        """Offer both ways out."""
+        return self.async_show_menu(step_id="init", menu_options=["add", "ignore"])
+
+    async def async_step_add(
+        self, user_input: dict[str, list[str]] | None = None
+    ) -> RepairsFlowResult:
+        """List the waiting ids, those that report like a controller ticked."""
+        if (hub := _loaded_hub(self.hass, self._data)) is None:
+            return self.async_abort(reason="hub_unavailable")
+        door: DoorKeeper = hub.devices
+        if user_input is not None:
+            door.async_allow(user_input["controllers"])
+            return self.async_create_entry(data={})
+        offered = door.admission.offered(dt_util.utcnow())[:OFFERED_IN_FLOW]
+        if not offered:
+            return self.async_abort(reason="nothing_waits")
+        options = [
+            SelectOptionDict(
+                value=device_id,
+                label=f"{waiting.topic_id} ({waiting.messages} messages)",
+            )
+            for device_id, waiting in offered
+        ]
+        return self.async_show_form(
+            step_id="add",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(
+                        "controllers",
+                        default=[
+                            device_id
+                            for device_id, waiting in offered
+                            if waiting.steady
+                        ],
+                    ): SelectSelector(
+                        SelectSelectorConfig(options=options, multiple=True)
+                    )
+                }
+            ),
+            description_placeholders={"waiting": str(len(door.admission.pending))},
+        )
+
+    async def async_step_ignore(
+        self,
+        user_input: dict[str, str] | None = None,  # noqa: ARG002
+    ) -> RepairsFlowResult:
+        """Ignore every waiting id until the hub is reloaded."""
+        if (hub := _loaded_hub(self.hass, self._data)) is None:
+            return self.async_abort(reason="hub_unavailable")
+        door: DoorKeeper = hub.devices
+        door.async_ignore_waiting()
+        return self.async_create_entry(data={})
+
+
+def _loaded_hub(hass: HomeAssistant, data: Mapping[str, Any]) -> Any | None:
+    """Return the runtime data of the hub an issue's data names, None if not loaded.
+
+    Typed by each flow as the Protocol of what it needs: repairs must not import the
+    coordinator.
+    """
+    entry: ConfigEntry[Any] | None = hass.config_entries.async_get_entry(
+        str(data.get("entry_id"))
+    )
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        return None
+    return entry.runtime_data
+
+
+class DoorKeeper(Protocol):
+    """What the unknown-controllers flow needs of a hub's devices."""
+
+    admission: Admission
+
+    def async_allow(self, device_ids: Iterable[str]) -> None:
+        """Let waiting ids in."""
+
+    def async_ignore_waiting(self) -> None:
+        """Ignore every waiting id."""
+
+
 class PondSettingsOwner(Protocol):
     """What the fix flow needs of a loaded hub: its geometry issue and pond settings."""
 
@@ -522,19 +696,18 @@ class GeometryRepairFlow(RepairsFlow):
 
     def _hub(self) -> PondSettingsOwner | None:
         """Return the hub, or None while it is not loaded."""
-        entry: ConfigEntry[Any] | None = self.hass.config_entries.async_get_entry(
-            self._entry_id
+        hub: PondSettingsOwner | None = _loaded_hub(
+            self.hass, {"entry_id": self._entry_id}
         )
-        if entry is None or entry.state is not ConfigEntryState.LOADED:
-            return None
-        hub: PondSettingsOwner = entry.runtime_data
         return hub
 
 
 async def async_create_fix_flow(
     hass: HomeAssistant,
-    issue_id: str,  # noqa: ARG001
+    issue_id: str,
     data: dict[str, str | int | float | None] | None,
 ) -> RepairsFlow:
-    """Create the flow of the only fixable issue, the ponds' missing geometry."""
+    """Create the flow of a fixable issue: unknown ids, or the ponds' geometry."""
+    if issue_id.startswith(ISSUE_UNKNOWN_CONTROLLERS):
+        return UnknownControllersRepairFlow(data or {})
     return GeometryRepairFlow(data or {})

@@ -10,8 +10,12 @@ controller flaps): those are fixed durations, everything else waits for events.
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+import gc
 import json
 import logging
+import os
+from pathlib import Path
+import random
 import time
 from typing import Any, Final
 from unittest.mock import patch
@@ -50,8 +54,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.future_fish.commands import EVENT_COMMAND
-from custom_components.future_fish.const import DOMAIN
+from custom_components.future_fish.const import DOMAIN, ENABLED_ENTITIES_PER_CONTROLLER
 from custom_components.future_fish.coordinator import FutureFishHub
+from custom_components.future_fish.diagnostics import async_get_config_entry_diagnostics
 from custom_components.future_fish.models import IGNORED_SAMPLE_SIZE
 from custom_components.future_fish.protocol import normalize_device_id
 from tests.common import make_entry, setup_hub
@@ -725,4 +730,274 @@ async def test_topic_spam_is_capped(
             hass.states.get(entity_id).state != before
             for entity_id, before in zip(temperatures, after_spam, strict=True)
         ),
+    )
+
+
+# --- the broker blinks during a command (issue 10) -----------------------------------------
+
+# Outages tried: shorter than, about as long as and far longer than the 10 s
+# acknowledgement deadline and Home Assistant's fixed 10 s reconnect interval.
+BLINKS_S: Final = (3, 15, 60)
+
+
+class CommandCounter:
+    """A separate MQTT client counting, per command id, what the broker delivered.
+
+    It reconnects within half a second of the broker's return, long before Home
+    Assistant (10 s interval), and resubscribes each time.
+    """
+
+    def __init__(self, broker: Mosquitto, loop: asyncio.AbstractEventLoop) -> None:
+        """Connect (blocking) and subscribe to every controller's commands."""
+        self.delivered: dict[str, int] = {}
+        self._subscribed = asyncio.Event()
+        self._loop = loop
+        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id="counter")
+        self._client.reconnect_delay_set(min_delay=0.1, max_delay=0.5)
+        self._client.on_connect = self._connected
+        self._client.on_subscribe = self._subscribed_cb
+        self._client.on_message = self._message
+        self._client.connect(broker.host, broker.port)
+        self._client.loop_start()
+
+    def _connected(self, client: paho.Client, *_: Any) -> None:
+        client.subscribe("ff/+/commands", qos=2)
+
+    def _subscribed_cb(self, *_: Any) -> None:
+        self._loop.call_soon_threadsafe(self._subscribed.set)
+
+    def _message(self, _: paho.Client, __: Any, message: paho.MQTTMessage) -> None:
+        command = json.loads(message.payload)
+        command_id = command.get("command_id", command.get("id"))
+        self._loop.call_soon_threadsafe(self._count, command_id)
+
+    def _count(self, command_id: str) -> None:
+        self.delivered[command_id] = self.delivered.get(command_id, 0) + 1
+
+    async def subscribed(self) -> None:
+        """Wait until the (re)subscription is active."""
+        async with asyncio.timeout(TIMEOUT):
+            await self._subscribed.wait()
+        self._subscribed.clear()
+
+    def close(self) -> None:
+        """Disconnect."""
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+@pytest.mark.parametrize("outage", BLINKS_S)
+@pytest.mark.timeout(180)
+async def test_feed_survives_a_broker_blink(
+    hass: HomeAssistant,
+    broker: Mosquitto,
+    start_simulator: StartSimulator,
+    outage: int,
+) -> None:
+    """The broker dies before the ack reaches Home Assistant; the feed completes.
+
+    The controller's first ack is lost (it fed all the same), then the broker stops
+    for `outage` seconds. With the default options the feed ends completed after the
+    reconnect, counted once in *Feed given today*; the broker delivered the command
+    twice (the first send and one resend once the controller was back), and the
+    action, the event and the diagnostics report those two attempts.
+    """
+    started = await birth_message(hass)
+    entry = await setup_hub(hass)
+    simulator = await start_simulator(
+        "--count", "1", "--rate-multiplier", "20", "--drop-acks", "1"
+    )
+    (device_id,) = await controller_ids(simulator)
+    await wait_reporting(hass, entry, [device_id])
+    async with asyncio.timeout(TIMEOUT):
+        await started
+    counter = await hass.async_add_executor_job(CommandCounter, broker, hass.loop)
+    try:
+        await counter.subscribed()
+        endings = CommandEndings(hass)
+        given = pond_entity(hass, entry, device_id, 1, "feed_given_today")
+        assert hass.states.get(given).state == "0"
+
+        feeding = asyncio.create_task(
+            feed(hass, entry, device_id, 1, 50, wait_for_completion=True)
+        )
+        executed = await simulator.wait_for(lambda event: event["event"] == "executed")
+        await hass.async_add_executor_job(broker.stop)
+        stopped = time.monotonic()
+        await asyncio.sleep(outage)  # the outage itself
+        await hass.async_add_executor_job(broker.start)
+        restarted = time.monotonic()
+        await counter.subscribed()
+        response = await feeding
+        done = time.monotonic()
+        endings.close()
+    finally:
+        counter.close()
+
+    command_id = executed["command_id"]
+    assert response["command_id"] == command_id
+    assert (response["state"], response["attempts"]) == ("completed", 2)
+    ((ending,),) = endings.by_id.values()
+    assert (ending["state"], ending["attempts"]) == ("completed", 2)
+    assert counter.delivered == {command_id: 2}
+    assert simulator.executed(command_id) == 1
+    assert hass.states.get(given).state == "50.0"
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    (recent,) = diagnostics["controllers"][0]["commands"]["recent"]
+    assert (recent["state"], recent["attempts"]) == ("completed", 2)
+    print(  # noqa: T201 - the figures docs/faults.md reports
+        f"\nFIGURES blink outage={outage}s broker_down={restarted - stopped:.1f}s"
+        f" completed_after_return={done - restarted:.1f}s"
+        f" delivered={counter.delivered[command_id]} attempts={response['attempts']}"
+        f" executed={simulator.executed(command_id)}"
+        f" feed_given={hass.states.get(given).state}"
+    )
+
+
+# --- invented ids wait at the door (issue 10) -----------------------------------------
+
+BURST_IDS: Final = 500
+# Home Assistant's resident memory may grow by less than this during the burst.
+BURST_MEMORY_MIB: Final = 20
+
+
+def resident_mib() -> float:
+    """Return this process's (Home Assistant's) resident memory in MiB."""
+    gc.collect()
+    # Linux, as the broker fixture: resident pages are the second field.
+    resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def publish_burst(broker: Mosquitto, count: int, done_topic: str) -> None:
+    """Publish a heartbeat from each of `count` random 12-hex ids, then `done`."""
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="burst")
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    try:
+        payload = json.dumps({"firmware_version": "6.6.6", "free_heap": 1})
+        for _ in range(count):
+            client.publish(f"ff/{random.getrandbits(48):012x}/heartbeat", payload)
+        client.publish(done_topic, "done", qos=1, retain=True).wait_for_publish(TIMEOUT)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+@pytest.mark.timeout(120)
+async def test_burst_of_invented_ids_waits_at_the_door(
+    hass: HomeAssistant, broker: Mosquitto, start_simulator: StartSimulator
+) -> None:
+    """500 heartbeats from random ids: at most 10 controllers, one repair issue.
+
+    The hub runs a farm it knows (set up, then reloaded); memory grows by less than
+    20 MiB, and a real controller that boots afterwards gets its entities within a
+    second of the messages that show them.
+    """
+    entry = await setup_hub(hass)
+    first = await start_simulator("--count", "1", "--rate-multiplier", "20")
+    known = await controller_ids(first)
+    await wait_reporting(hass, entry, known)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await wait_reporting(hass, entry, known)
+    devices_before = len(entry_devices(hass, entry))
+    memory_before = resident_mib()
+
+    done: asyncio.Future[None] = hass.loop.create_future()
+
+    @callback
+    def burst_done(_: mqtt.ReceiveMessage) -> None:
+        if not done.done():
+            done.set_result(None)
+
+    unsubscribe = await mqtt.async_subscribe(hass, "test/burst_done", burst_done)
+    raised = asyncio.Event()
+
+    @callback
+    def issue_changed(event: Event) -> None:
+        if event.data["issue_id"].startswith("unknown_controllers"):
+            raised.set()
+
+    stop_listening = hass.bus.async_listen(
+        ir.EVENT_REPAIRS_ISSUE_REGISTRY_UPDATED, issue_changed
+    )
+    await hass.async_add_executor_job(
+        publish_burst, broker, BURST_IDS, "test/burst_done"
+    )
+    async with asyncio.timeout(TIMEOUT):
+        await done
+        await raised.wait()
+    unsubscribe()
+    stop_listening()
+    memory_after = resident_mib()
+    devices_after = entry_devices(hass, entry)
+    added = [key for key in devices_after if "_pond" not in key and key not in known]
+    issues = [
+        issue
+        for (domain, issue_id), issue in ir.async_get(hass).issues.items()
+        if domain == DOMAIN and issue_id.startswith("unknown_controllers")
+    ]
+    assert len(added) <= 10
+    assert len(devices_after) - devices_before == len(added)
+    assert len(issues) == 1
+    assert memory_after - memory_before < BURST_MEMORY_MIB
+
+    # A real controller boots: its devices get their entities at once.
+    revealed: dict[str, float] = {}
+
+    @callback
+    def revealing(msg: mqtt.ReceiveMessage) -> None:
+        raw_id, kind = msg.topic.split("/")[1:3]
+        device_id = str(normalize_device_id(raw_id))
+        if device_id in known or device_id in added:
+            return
+        data = json.loads(msg.payload).get("data", {})
+        now = time.monotonic()
+        keys = {"startup": [device_id]} if kind == "startup" else {}
+        for pond in (1, 2):
+            if f"water{pond}" in data or f"feed{pond}" in data:
+                keys[f"{device_id}_pond{pond}"] = [f"{device_id}_pond{pond}"]
+        for key in keys.get("startup", []) + [k for k in keys if k != "startup"]:
+            revealed.setdefault(key, now)
+
+    unsubscribes = [
+        await mqtt.async_subscribe(hass, f"ff/+/{kind}", revealing)
+        for kind in ("startup", "sensors")
+    ]
+    second = await start_simulator(
+        "--count", "1", "--rate-multiplier", "20", "--seed", "77"
+    )
+    (newcomer,) = await controller_ids(second)
+    await wait_reporting(hass, entry, [newcomer])
+    for unsubscribe_one in unsubscribes:
+        unsubscribe_one()
+    devices = entry_devices(hass, entry)
+    registry = er.async_get(hass)
+    latest = {
+        key: max(
+            (
+                entity.created_at.timestamp()
+                for entity in er.async_entries_for_device(
+                    registry, devices[key], include_disabled_entities=True
+                )
+            ),
+        )
+        for key in revealed
+    }
+    # Wall clock (created_at) against the monotonic reveal: compare offsets.
+    offset = time.time() - time.monotonic()
+    delays = {key: latest[key] - (revealed[key] + offset) for key in revealed}
+    assert set(revealed) == {newcomer, f"{newcomer}_pond1", f"{newcomer}_pond2"}
+    assert max(delays.values()) < 1, delays
+    enabled = [
+        entity
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if entity.unique_id.startswith(newcomer) and not entity.disabled
+    ]
+    assert len(enabled) == ENABLED_ENTITIES_PER_CONTROLLER
+    print(  # noqa: T201 - the figures docs/faults.md reports
+        f"\nFIGURES burst ids={BURST_IDS} controllers_added={len(added)}"
+        f" issues={len(issues)} memory_growth={memory_after - memory_before:.1f}MiB"
+        f" newcomer_entities={len(enabled)}"
+        f" newcomer_delay_max={max(delays.values()) * 1000:.0f}ms"
     )

@@ -11,19 +11,17 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Final, TypedDict
 
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.core import callback
 from homeassistant.helpers.event import async_track_time_change
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .commands import Command, CommandState, CommandTracker
-from .const import DOMAIN
 from .context import HubContext
 from .models import PondState
 from .protocol import CommandType
+from .storage import StoredComponent
 
 # Keys of a pond's values: grams and number of completed feeds today.
-STORAGE_VERSION: Final = 1
 # Feeds are rare; a short delay only batches a burst of them.
 SAVE_DELAY: Final = 10
 
@@ -43,7 +41,7 @@ class StoredFeeding(TypedDict):
     ponds: dict[str, StoredTotals]
 
 
-class FeedingRecords:
+class FeedingRecords(StoredComponent[StoredFeeding]):
     """Counts each pond's completed feeds of the day, kept on the pond's values."""
 
     def __init__(
@@ -56,15 +54,11 @@ class FeedingRecords:
 
         `on_feed` hears of every completed feed too (the feed since stocking).
         """
-        self.hass = context.hass
+        super().__init__(context.hass, f"{context.entry.entry_id}.feeding", SAVE_DELAY)
         self._context = context
         self._commands = commands
         self._on_feed = on_feed
-        self._store: Store[StoredFeeding] = Store(
-            context.hass, STORAGE_VERSION, f"{DOMAIN}.{context.entry.entry_id}.feeding"
-        )
         self._day = dt_util.now().date()
-        self._unsubscribe: list[CALLBACK_TYPE] = []
 
     async def async_load(self) -> None:
         """Bring back today's totals (the hub's ponds must be loaded) and listen."""
@@ -84,17 +78,6 @@ class FeedingRecords:
             ),
         ]
 
-    async def async_stop(self) -> None:
-        """Stop counting and write the totals."""
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
-        await self._store.async_save(self._stored_data())
-
-    async def async_remove_storage(self) -> None:
-        """Delete the records when the hub's config entry is deleted."""
-        await self._store.async_remove()
-
     @callback
     def _async_command_changed(self, command: Command) -> None:
         # A feed confirmed after Home Assistant gave up on it was given all the same.
@@ -113,7 +96,7 @@ class FeedingRecords:
         pond.feed_given_today += grams
         pond.feedings_today += 1
         self._on_feed(pond, grams)
-        self._store.async_delay_save(self._stored_data, SAVE_DELAY)
+        self._async_schedule_save()
 
     @callback
     def _async_midnight(self, now: datetime) -> None:
@@ -128,7 +111,7 @@ class FeedingRecords:
         for pond in self._ponds():
             pond.feed_given_today = 0
             pond.feedings_today = 0
-        self._store.async_delay_save(self._stored_data, SAVE_DELAY)
+        self._async_schedule_save()
 
     def _ponds(self) -> list[PondState]:
         return [

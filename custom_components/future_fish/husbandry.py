@@ -21,7 +21,6 @@ from homeassistant.helpers.event import (
     async_track_sunset,
     async_track_time_change,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.sun import get_astral_event_next
 from homeassistant.util import dt as dt_util
 
@@ -50,8 +49,8 @@ from .protocol import Reading
 from .rations import FeedingInputError, daily_ration, feeding_rate, portion
 from .species import Profile
 from .stock import Density, Stock
+from .storage import StoredComponent
 
-STORAGE_VERSION: Final = 1
 # Records are rare; a short delay only batches a burst of them.
 SAVE_DELAY: Final = 10
 # Oxygen is lowest at dawn: no feeding within an hour after sunrise (docs/feeding.md).
@@ -145,12 +144,12 @@ def _input_invalid(err: FeedingInputError) -> ServiceValidationError:
     )
 
 
-class Husbandry:
+class Husbandry(StoredComponent[StoredStock]):
     """Keeps every pond's stock and works out its ration, portion and hold."""
 
     def __init__(self, context: HubContext, ammonia: AmmoniaReading) -> None:
         """Prepare the stock of one hub; nothing is loaded or listened to yet."""
-        self.hass = context.hass
+        super().__init__(context.hass, f"{context.entry.entry_id}.stock", SAVE_DELAY)
         self._context = context
         # The hold judges un-ionised ammonia (NH3-N), however the probe reports.
         self._ammonia_key = (
@@ -165,11 +164,7 @@ class Husbandry:
             AVAILABILITY,
             SPECIES_PROFILE,
         )
-        self._store: Store[StoredStock] = Store(
-            context.hass, STORAGE_VERSION, f"{DOMAIN}.{context.entry.entry_id}.stock"
-        )
         self._watched: list[PondState] = []
-        self._unsubscribe: list[CALLBACK_TYPE] = []
         self._evening = False
         self._after_sunrise = False
 
@@ -198,15 +193,8 @@ class Husbandry:
 
     async def async_stop(self) -> None:
         """Stop following and write the stocks."""
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
         self._watched.clear()
-        await self._store.async_save(self._stored_data())
-
-    async def async_remove_storage(self) -> None:
-        """Delete the stocks when the hub's config entry is deleted."""
-        await self._store.async_remove()
+        await super().async_stop()
 
     @callback
     def async_forget(self, pond: PondState) -> None:
@@ -428,10 +416,6 @@ class Husbandry:
             for controller in self._context.controllers.values()
             for pond in controller.ponds.values()
         ]
-
-    @callback
-    def _async_schedule_save(self) -> None:
-        self._store.async_delay_save(self._stored_data, SAVE_DELAY)
 
     def _stored_data(self) -> StoredStock:
         return {

@@ -4,11 +4,12 @@ Also each controller's last readings and when it was last heard, so that one hea
 within the heartbeat timeout comes back with them after a restart instead of blank.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Final, NotRequired, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -220,3 +221,37 @@ def _stored(controller: ControllerState) -> StoredController:
             str(position): _stored_alarms(pond) for position, pond in ponds.items()
         },
     }
+
+
+class StoredComponent[DataT: Mapping[str, Any]](ABC):
+    """A hub component with a store of its own, written in batches and at the end.
+
+    Feeding records and stocks keep their listeners in `_unsubscribe` and say what
+    they store in `_stored_data`.
+    """
+
+    def __init__(self, hass: HomeAssistant, key: str, save_delay: float) -> None:
+        """Prepare the store `<domain>.<key>`; nothing is loaded or listened to yet."""
+        self.hass = hass
+        self._store: Store[DataT] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{key}")
+        self._save_delay = save_delay
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+
+    @abstractmethod
+    def _stored_data(self) -> DataT:
+        """Return what the store keeps."""
+
+    @callback
+    def _async_schedule_save(self) -> None:
+        self._store.async_delay_save(self._stored_data, self._save_delay)
+
+    async def async_stop(self) -> None:
+        """Stop listening and write what is pending."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        await self._store.async_save(self._stored_data())
+
+    async def async_remove_storage(self) -> None:
+        """Delete the store when the hub's config entry is deleted."""
+        await self._store.async_remove()

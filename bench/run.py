@@ -107,7 +107,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--ref",
         default="HEAD",
         help="the git commit whose custom_components/future_fish is measured; the "
-        "results name the last commit up to it that changed that directory",
+        "results name the last commit up to it that changed its Python modules",
     )
     parser.add_argument(
         "--worktree",
@@ -175,9 +175,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
 def extract_integration(args: argparse.Namespace, workroot: Path) -> tuple[Path, str]:
     """Copy the integration to measure; return its directory and its commit.
 
-    The commit is the last one up to `--ref` that changed the integration, so that
-    results of a later commit that changed only e.g. the benchmark name the code
-    they measured.
+    The commit is the last one up to `--ref` that changed the integration's code
+    (its Python modules), so that results of a later commit that changed only e.g.
+    the benchmark, or documentation such as quality_scale.yaml, name the code they
+    measured.
     """
     source = ROOT / "custom_components" / "future_fish"
     if args.worktree:
@@ -190,7 +191,7 @@ def extract_integration(args: argparse.Namespace, workroot: Path) -> tuple[Path,
             "--format=%H",
             f"{args.ref}^{{commit}}",
             "--",
-            "custom_components/future_fish",
+            "custom_components/future_fish/*.py",
         ],
         cwd=ROOT,
         check=True,

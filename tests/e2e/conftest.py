@@ -86,8 +86,15 @@ class Simulator:
 
     def executed(self, command_id: str) -> int:
         """Return how often the controllers really executed a command."""
+        return self._count("executed", command_id)
+
+    def received(self, command_id: str) -> int:
+        """Return how often the broker delivered a command to the controllers."""
+        return self._count("received", command_id)
+
+    def _count(self, kind: str, command_id: str) -> int:
         return sum(
-            event["event"] == "executed" and event["command_id"] == command_id
+            event["event"] == kind and event["command_id"] == command_id
             for event in self.events
         )
 

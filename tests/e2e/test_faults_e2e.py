@@ -839,7 +839,10 @@ async def test_feed_survives_a_broker_blink(
     assert (response["state"], response["attempts"]) == ("completed", 2)
     ((ending,),) = endings.by_id.values()
     assert (ending["state"], ending["attempts"]) == ("completed", 2)
-    assert counter.delivered == {command_id: 2}
+    # The controller got the first send and one resend once it was back; a second
+    # subscriber saw no more (it may miss a send while it reconnects itself).
+    assert simulator.received(command_id) == 2
+    assert counter.delivered.get(command_id, 0) <= 2
     assert simulator.executed(command_id) == 1
     assert hass.states.get(given).state == "50.0"
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
@@ -848,7 +851,7 @@ async def test_feed_survives_a_broker_blink(
     print(  # noqa: T201 - the figures docs/faults.md reports
         f"\nFIGURES blink outage={outage}s broker_down={restarted - stopped:.1f}s"
         f" completed_after_return={done - restarted:.1f}s"
-        f" delivered={counter.delivered[command_id]} attempts={response['attempts']}"
+        f" delivered={simulator.received(command_id)} attempts={response['attempts']}"
         f" executed={simulator.executed(command_id)}"
         f" feed_given={hass.states.get(given).state}"
     )

@@ -365,3 +365,20 @@ def answer_commands(
 
     mqtt_mock.async_publish.side_effect = publish_and_answer
     return published
+
+
+# The fields of startup and heartbeat messages that describe the controller
+# (PROTOCOL.md 3; `seq` from 7).
+IDENTITY_FIELDS: Final = (
+    "timestamp",
+    "firmware_version",
+    "hardware_version",
+    "device_name",
+    "ip_address",
+    "wifi_ssid",
+    "wifi_signal_strength",
+    "free_heap",
+    "cpu_frequency",
+    "device_type",
+    "seq",
+)

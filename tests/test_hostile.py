@@ -41,7 +41,16 @@ from custom_components.future_fish.protocol import (
     normalize_device_id,
 )
 
-from .common import HEARTBEAT, STARTUP, diagnostics, make_entry, report, send, setup_hub
+from .common import (
+    HEARTBEAT,
+    IDENTITY_FIELDS,
+    STARTUP,
+    diagnostics,
+    make_entry,
+    report,
+    send,
+    setup_hub,
+)
 
 # Two well-behaved controllers: the victim also receives the hostile messages, the
 # witness never does. Both must keep reporting whatever else arrives.
@@ -52,21 +61,6 @@ WITNESS: Final = "EC:E3:34:AA:BB:CC"
 FUZZ_CAP: Final = 12
 ONE_MIB: Final = 1024 * 1024
 
-# The fields of startup and heartbeat messages that describe the controller
-# (PROTOCOL.md 3; `seq` from 7).
-IDENTITY_FIELDS: Final = (
-    "timestamp",
-    "firmware_version",
-    "hardware_version",
-    "device_name",
-    "ip_address",
-    "wifi_ssid",
-    "wifi_signal_strength",
-    "free_heap",
-    "cpu_frequency",
-    "device_type",
-    "seq",
-)
 
 # Ids that must never become a controller: MQTT wildcards and separators, whitespace,
 # control characters, look-alike unicode, and far too long.

@@ -41,6 +41,8 @@ from custom_components.future_fish.protocol import (
     water_level_percent,
 )
 
+from .common import IDENTITY_FIELDS
+
 MAC: Final = "EC:E3:34:1C:41:34"
 CANONICAL_MAC: Final = "ec:e3:34:1c:41:34"
 COMMAND_HEX: Final = "0123456789abcdef0123456789abcdef"
@@ -573,19 +575,7 @@ def test_identity_missing_fields_are_none(obj: dict[str, Any]) -> None:
     """Every field may be missing: it is None, and that is no rejection."""
     identity = parse_identity(obj)
     assert identity.rejections == []
-    for name in (
-        "timestamp",
-        "firmware_version",
-        "hardware_version",
-        "device_name",
-        "ip_address",
-        "wifi_ssid",
-        "wifi_signal_strength",
-        "free_heap",
-        "cpu_frequency",
-        "device_type",
-        "seq",
-    ):
+    for name in IDENTITY_FIELDS:
         assert getattr(identity, name) is None
         # An explicit null is the same as a missing field.
         assert getattr(parse_identity({name: None}), name) is None

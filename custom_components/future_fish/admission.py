@@ -70,11 +70,9 @@ class PendingId:
 class Admission:
     """Decides whether an unknown id may become a controller, and keeps the rest."""
 
-    def __init__(self, *, knows_controllers: bool, now: datetime) -> None:
-        """Start judging; a hub that knows no controller yet gets a grace period."""
-        self.grace_until: datetime | None = (
-            None if knows_controllers else now + STARTUP_GRACE
-        )
+    def __init__(self) -> None:
+        """Start judging at the farm's pace; `greet_farm` opens a grace period."""
+        self.grace_until: datetime | None = None
         # Ids waiting, least recently heard first: the first is the next to expire.
         self.pending: OrderedDict[str, PendingId] = OrderedDict()
         # Ids that arrived while the door was shut, since the user last decided.
@@ -106,6 +104,10 @@ class Admission:
             self.held += 1
         self.refused_messages += 1
         return Verdict.WAIT
+
+    def greet_farm(self, now: datetime) -> None:
+        """Admit every id for a while: the hub knows no controller yet."""
+        self.grace_until = now + STARTUP_GRACE
 
     def allow(self, device_ids: Iterable[str]) -> None:
         """Let pending ids in with their next message, whatever the rate."""

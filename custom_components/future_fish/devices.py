@@ -12,7 +12,6 @@ from typing import Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.util import dt as dt_util
 
 from .admission import Admission, Verdict
 from .const import DOMAIN, LOGGER, MANUFACTURER
@@ -65,8 +64,7 @@ class Devices:
         self._entity_limit = entity_limit
         self._cap_issue = cap_issue
         self._unknown_issue = unknown_issue
-        # Replaced when the hub starts, once it is known whether it knows anyone.
-        self.admission = Admission(knows_controllers=True, now=dt_util.utcnow())
+        self.admission = Admission()
         self._schedule_save = schedule_save
         self.controllers = controllers
         self.ignored = IgnoredControllers()
@@ -151,7 +149,8 @@ class Devices:
     @callback
     def async_start(self, now: datetime) -> None:
         """Open the door; a hub that knows no controller yet is meeting a farm."""
-        self.admission = Admission(knows_controllers=bool(self.controllers), now=now)
+        if not self.controllers:
+            self.admission.greet_farm(now)
 
     @callback
     def async_admit(

@@ -535,6 +535,10 @@ def _async_remove_unionised_ammonia(
 class FutureFishSensor(FutureFishEntity, SensorEntity):
     """A value a controller reports, one derived from it, or Home Assistant's own."""
 
+    # It changes with every reading while the level cannot be computed: recorded, it
+    # would cost an attributes row per reading; the Water distance sensor has its
+    # history.
+    _unrecorded_attributes = frozenset({Reading.WATER_DISTANCE.value})
     entity_description: FutureFishSensorDescription[Any]
 
     @property

@@ -6,7 +6,9 @@ Fish changed (every controller has the same ones). From that
 the floor gets:
 
 - its entities: those Future Fish has enabled and available, with their state and
-  attributes;
+  attributes, and where their name carries the calibrated controller's name, where
+  it does (`name_tail`), so that each controller's entities get names of their own,
+  as any integration's do;
 - the fields it writes as they come: each message field that Future Fish shows as
   an entity (`bench.translator`'s mapping, the one the peer uses);
 - per message shape (kind, and for a sensors message the keys of its `data`): the
@@ -35,6 +37,15 @@ _SECTIONS: Mapping[str, tuple[tuple[str, Mapping[str, EntityKey]], ...]] = {
 }
 
 
+def name_tail(device_id: str) -> str:
+    """Return the part of a controller's id its default name ends with.
+
+    Future Fish names a controller "Pond controller 4134" and the simulator "Farm
+    controller 4134" after the last four hex digits of the MAC.
+    """
+    return "".join(c for c in device_id if c not in ":-")[-4:].upper()
+
+
 def entity_key(unique_id: str) -> EntityKey:
     """Return (pond, key) of a unique id: `<mac>_<key>` or `<mac>_pond<n>_<key>`."""
     _, _, rest = unique_id.partition("_")
@@ -53,6 +64,7 @@ def floor_settings(
     inventory: Sequence[Mapping[str, Any]],
     trace: Sequence[Sequence[Any]],
     changed_while_tracing: int,
+    device_id: str,
 ) -> dict[str, Any]:
     """Return the floor's entities, fields and shapes (without the fleet's parts)."""
     template = [e for e in inventory if e["enabled"] and e["available"]]
@@ -112,6 +124,7 @@ def floor_settings(
             }
             for e in template
         ],
+        "name_tail": name_tail(device_id),
         "fields": fields,
         "shapes": shapes,
         "traced": {

@@ -275,7 +275,11 @@ class Run:
             base |= {
                 "entity_platform": "bench_floor",
                 "floor": {
-                    "controllers": fleet_ids(self.count, SEED) if fleet else [],
+                    # Each controller's id and the tail of its name.
+                    "controllers": {
+                        device: floor_plan.name_tail(device)
+                        for device in (fleet_ids(self.count, SEED) if fleet else [])
+                    },
                     "subscriptions": self.subscriptions(),
                     **self.bench.floor,
                 },
@@ -941,7 +945,7 @@ def calibrate(bench: Bench) -> None:
         )
     bench.entities = inventory
     bench.per_controller = sum(e["enabled"] and e["available"] for e in inventory)
-    bench.floor = floor_plan.floor_settings(inventory, trace, changed)
+    bench.floor = floor_plan.floor_settings(inventory, trace, changed, device)
     bench.entities_file = bench.workroot / "entities.json"
     bench.entities_file.write_text(
         json.dumps(

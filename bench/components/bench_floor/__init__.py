@@ -10,7 +10,11 @@ registry, no validation, no domain logic.
 - **Entities:** for every controller, one state per entity that Future Fish has
   enabled and available (the calibration's inventory), with Future Fish's
   attributes (unit, device and state class, name, ...), so the recorder stores rows
-  of the same size; all written at setup.
+  of the same size; all written at setup. A name that carries the calibrated
+  controller's name carries this controller's instead: every controller's entities
+  have attributes of their own, as with any integration, and the recorder cannot
+  share one attributes row between controllers (with 1000 controllers its cache
+  of attribute rows no longer holds them all, as for Future Fish and the peer).
 - **Readings:** a field of a message that Future Fish shows as an entity (the
   peer's mapping) is written to that entity when it differs from what it shows,
   the value as sent: so the latency probe can trace it.
@@ -71,6 +75,8 @@ class Floor:
     """Every controller's entities and the writing plan."""
 
     hass: HomeAssistant
+    # What the calibrated controller's name ends with (see `add_controller`).
+    name_tail: str
     # Per message kind: section of the payload ("" for the top level) -> field ->
     # entity index.
     fields: dict[str, dict[str, dict[str, int]]]
@@ -81,12 +87,17 @@ class Floor:
     sequence: int = 0
 
     def add_controller(
-        self, topic_id: str, template: list[dict[str, Any]]
+        self, topic_id: str, name_tail: str, template: list[dict[str, Any]]
     ) -> Controller:
         """Write one controller's entities as Future Fish showed them."""
         device = topic_id.lower()
         controller = Controller([], [], [])
         for entity in template:
+            attributes = entity["attributes"]
+            if self.name_tail in (name := attributes.get("friendly_name", "")):
+                attributes = attributes | {
+                    "friendly_name": name.replace(self.name_tail, name_tail)
+                }
             owner = (
                 device if entity["pond"] is None else f"{device}_pond{entity['pond']}"
             )
@@ -95,8 +106,8 @@ class Floor:
             self.unique_ids[entity_id] = unique_id
             controller.entity_ids.append(entity_id)
             controller.states.append(entity["state"])
-            controller.attributes.append(entity["attributes"])
-            self.hass.states.async_set(entity_id, entity["state"], entity["attributes"])
+            controller.attributes.append(attributes)
+            self.hass.states.async_set(entity_id, entity["state"], attributes)
         self.controllers[topic_id] = controller
         return controller
 
@@ -159,13 +170,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     )
     floor = Floor(
         hass,
+        name_tail=settings["name_tail"],
         fields=settings["fields"],
         shapes={name: Shape(**plan) for name, plan in settings["shapes"].items()},
     )
     # Before the first state: the probe asks it which entities are the subject's.
     hass.data[DOMAIN] = floor
-    for topic_id in settings["controllers"]:
-        floor.add_controller(topic_id, settings["entities"])
+    for topic_id, name_tail in settings["controllers"].items():
+        floor.add_controller(topic_id, name_tail, settings["entities"])
     if not await mqtt.async_wait_for_mqtt_client(hass):
         return False
     for topic, qos in settings["subscriptions"]:

@@ -879,7 +879,10 @@ def document(results: Mapping[str, Any], images: Sequence[str]) -> str:
         (
             "- **Writing floor:** a calibration run of Future Fish with a few "
             "controllers at 10x lists the first one's entities (enabled and available "
-            "ones become the floor's, with their attributes) and traces, for every "
+            "ones become the floor's, with their attributes; a name that carries that "
+            "controller's name carries each controller's own there, as Future Fish's "
+            "and the peer's names do, so the recorder stores and caches their "
+            "attributes rows as it does theirs) and traces, for every "
             "message, which states Future Fish changed while handling it. The floor parses each message, "
             "writes each field that Future Fish shows as an entity (the peer's "
             "mapping) when it differs from what the entity shows, the value as sent; "

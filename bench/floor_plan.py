@@ -6,9 +6,8 @@ Fish changed (every controller has the same ones). From that
 the floor gets:
 
 - its entities: those Future Fish has enabled and available, with their state and
-  attributes, and where their name carries the calibrated controller's name, where
-  it does (`name_tail`), so that each controller's entities get names of their own,
-  as any integration's do;
+  attributes; a name that carries the calibrated controller's name (`name_tail`)
+  carries each controller's own, as any integration's entity names do;
 - the fields it writes as they come: each message field that Future Fish shows as
   an entity (`bench.translator`'s mapping, the one the peer uses);
 - per message shape (kind, and for a sensors message the keys of its `data`): the
